@@ -1,0 +1,301 @@
+package io.loopbridge.core;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Constructor;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a task's virtual thread gets its steps run on the loop thread. Chosen once per JVM.
+ *
+ * <ul>
+ *   <li>{@link Fast}: the virtual thread's scheduler <em>is</em> the loop. Every time the JDK wants to run it
+ *   (start, unpark, yield) it hands us its continuation, which we queue as the task's step; the loop thread
+ *   mounts it directly. A JDK blocking call in the coroutine (sleep, socket I/O, a queue) parks the virtual
+ *   thread and frees the loop. Needs {@code --add-opens java.base/java.lang=ALL-UNNAMED}, because the
+ *   constructor that takes a scheduler, {@code ThreadBuilders.VirtualThreadBuilder(Executor)}, is not public.
+ *   <li>{@link Handoff}: public APIs only. The virtual thread runs on the JDK's default scheduler, and the loop
+ *   thread hands it the turn for one step and waits until it hands the turn back at its next suspension.
+ *   Same order and semantics, slower (two thread switches per step); a JDK blocking call inside a coroutine
+ *   holds the loop thread for its duration, as a blocking call does in asyncio.
+ * </ul>
+ * {@code -Dloopbridge.engine=fallback} forces the handoff engine (for comparisons).
+ */
+abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+    static final Engine INSTANCE = select();
+
+    /** "fast" or "fallback". */
+    abstract String name();
+
+    abstract Thread newThread(Task<?> task, String name, Runnable body);
+
+    /** Queues the task's first step. */
+    abstract void start(Task<?> task);
+
+    /** Runs one step; called on the loop thread from the task's step handle. */
+    abstract void runStep(Task<?> task);
+
+    /** On the task's thread: park until {@link #resume}. */
+    abstract void suspend(Task<?> task);
+
+    /** Queues the task's next step. Loop thread (or after close, any thread). */
+    abstract void resume(Task<?> task);
+
+    /** On the task's thread: queue the next step behind everything ready, and suspend. */
+    abstract void yieldNow(Task<?> task);
+
+    /** On the task's thread, after the coroutine returned or threw. */
+    abstract void finished(Task<?> task);
+
+    /** The loop closed: let the task's thread run to its end off the loop. Any thread. */
+    abstract void unwind(Task<?> task);
+
+    /** The task's queued step was dropped by close(). */
+    abstract void dropped(Task<?> task);
+
+    abstract boolean interruptsBlockingCalls();
+
+    private static Engine select() {
+        String wanted = System.getProperty("loopbridge.engine", "fast");
+        if (!wanted.equals("fallback")) {
+            try {
+                Constructor<?> ctor = Class.forName("java.lang.ThreadBuilders$VirtualThreadBuilder")
+                        .getDeclaredConstructor(Executor.class);
+                ctor.setAccessible(true);
+                MethodHandle mh = MethodHandles.lookup().unreflectConstructor(ctor)
+                        .asType(MethodType.methodType(Thread.Builder.OfVirtual.class, Executor.class));
+                log.info("loopbridge coroutine engine: fast (virtual threads scheduled by their event loop)");
+                return new Fast(mh);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                log.info("loopbridge coroutine engine: fallback (virtual threads handing off to their event loop;"
+                        + " a blocking JDK call in a coroutine holds the loop). For the fast engine run the JVM"
+                        + " with --add-opens java.base/java.lang=ALL-UNNAMED ({})", e.toString());
+            }
+        } else {
+            log.info("loopbridge coroutine engine: fallback (forced by -Dloopbridge.engine=fallback)");
+        }
+        return new Handoff();
+    }
+
+    /** Runs a continuation of a thread whose loop is gone. */
+    static void runOffLoop(Runnable continuation) {
+        ForkJoinPool.commonPool().execute(continuation);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+
+    static final class Fast extends Engine {
+        private final MethodHandle builderWithScheduler;
+
+        Fast(MethodHandle builderWithScheduler) {
+            this.builderWithScheduler = builderWithScheduler;
+        }
+
+        @Override
+        String name() {
+            return "fast";
+        }
+
+        @Override
+        Thread newThread(Task<?> task, String name, Runnable body) {
+            Executor scheduler = continuation -> dispatch(task, continuation);
+            try {
+                Thread.Builder.OfVirtual builder = (Thread.Builder.OfVirtual) builderWithScheduler.invokeExact(scheduler);
+                return builder.name(name).unstarted(body);
+            } catch (Throwable e) {
+                throw new IllegalStateException("cannot create a loop-scheduled virtual thread", e);
+            }
+        }
+
+        /**
+         * The virtual thread's scheduler: the JDK calls this, on whatever thread made the virtual thread
+         * runnable, with the same continuation each time. It must not throw.
+         */
+        private void dispatch(Task<?> task, Runnable continuation) {
+            boolean first = task.continuation == null; // start(), called by the loop's owner
+            task.continuation = continuation;
+            if (!task.destroyed) {
+                try {
+                    task.loop.schedule(task.step, first);
+                    return;
+                } catch (RejectedExecutionException closed) {
+                    // closed before the step was queued; a step queued and then dropped runs via dropped()
+                }
+            }
+            runOffLoop(continuation);
+        }
+
+        @Override
+        void start(Task<?> task) {
+            task.thread.start(); // the JDK calls dispatch(), which queues the first step
+        }
+
+        @Override
+        void runStep(Task<?> task) {
+            task.continuation.run(); // mounts the virtual thread on this (the loop's) thread until it parks
+        }
+
+        @Override
+        void suspend(Task<?> task) {
+            if (task.resumed) {
+                // Woken during its own step (it cancelled the future it awaits): still give up one turn,
+                // queued now, where asyncio queues __wakeup.
+                task.resumed = false;
+                Thread.yield();
+                return;
+            }
+            boolean interrupted = false;
+            while (!task.resumed) {
+                if (Thread.interrupted()) {
+                    interrupted = true; // park() would return at once, forever: keep it for later
+                    continue;
+                }
+                LockSupport.park(task);
+            }
+            task.resumed = false;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        void resume(Task<?> task) {
+            task.resumed = true;
+            if (Thread.currentThread() != task.thread) {
+                LockSupport.unpark(task.thread); // the JDK then calls dispatch() from here
+            }
+        }
+
+        @Override
+        void yieldNow(Task<?> task) {
+            Thread.yield(); // a virtual thread yields to its scheduler, which queues it behind the ready ones
+        }
+
+        @Override
+        void finished(Task<?> task) {
+        }
+
+        @Override
+        void unwind(Task<?> task) {
+            resume(task);
+            task.thread.interrupt(); // end a JDK blocking call now rather than at its own time
+        }
+
+        @Override
+        void dropped(Task<?> task) {
+            runOffLoop(task.continuation);
+        }
+
+        @Override
+        boolean interruptsBlockingCalls() {
+            return true;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+
+    static final class Handoff extends Engine {
+        private static final int LOOP = 0, TASK = 1;
+        private static final int SPINS = 64;
+
+        @Override
+        String name() {
+            return "fallback";
+        }
+
+        @Override
+        Thread newThread(Task<?> task, String name, Runnable body) {
+            return Thread.ofVirtual().name(name).unstarted(() -> {
+                awaitTurn(task); // the first step
+                body.run();
+            });
+        }
+
+        @Override
+        void start(Task<?> task) {
+            task.loop.schedule(task.step, true);
+            task.thread.start();
+        }
+
+        @Override
+        void runStep(Task<?> task) {
+            Thread loopThread = Thread.currentThread();
+            task.stepThread = loopThread;
+            task.turn = TASK;
+            LockSupport.unpark(task.thread);
+            for (int i = 0; task.turn != LOOP; i++) {
+                if (i < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(task);
+                }
+            }
+        }
+
+        @Override
+        void suspend(Task<?> task) {
+            handBack(task);
+            awaitTurn(task);
+        }
+
+        private static void awaitTurn(Task<?> task) {
+            for (int i = 0; task.turn != TASK && !task.destroyed; i++) {
+                if (i < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(task);
+                }
+            }
+        }
+
+        private static void handBack(Task<?> task) {
+            task.turn = LOOP;
+            LockSupport.unpark(task.stepThread);
+        }
+
+        @Override
+        void resume(Task<?> task) {
+            if (task.destroyed) {
+                unwind(task);
+            } else {
+                task.loop.schedule(task.step, false);
+            }
+        }
+
+        @Override
+        void yieldNow(Task<?> task) {
+            task.loop.schedule(task.step, false);
+            suspend(task);
+        }
+
+        @Override
+        void finished(Task<?> task) {
+            if (!task.destroyed) {
+                handBack(task);
+            }
+        }
+
+        @Override
+        void unwind(Task<?> task) {
+            task.turn = TASK;
+            LockSupport.unpark(task.thread);
+        }
+
+        @Override
+        void dropped(Task<?> task) {
+            unwind(task);
+        }
+
+        @Override
+        boolean interruptsBlockingCalls() {
+            return false;
+        }
+    }
+}

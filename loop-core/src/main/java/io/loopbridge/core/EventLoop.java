@@ -1,0 +1,671 @@
+package io.loopbridge.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import org.jctools.queues.MpscUnboundedXaddArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-threaded event loop: asyncio's {@code BaseEventLoop}.
+ *
+ * <p>A FIFO ready queue, a timer heap (deadline, then scheduling order) and a thread-safe inbox. The loop
+ * runs on whichever platform thread calls {@link #runForever()} or {@link #runUntilComplete}; while it runs,
+ * its scheduling methods and every future and task of it belong to that thread and fail fast with an
+ * {@link IllegalStateException} elsewhere (asyncio only checks in debug mode). Tasks' coroutine steps
+ * count as the loop's thread. From any other thread use {@link #callSoonThreadsafe} or {@link #execute},
+ * or the bridge module.
+ *
+ * <p>Ordering is stricter than CPython's where CPython leaves it open: callbacks run in the order scheduled;
+ * timers with equal deadlines run in scheduling order; a timer that fell due runs after the callbacks that
+ * were already ready; thread-safe submissions from one thread run in submission order.
+ */
+public final class EventLoop implements Executor {
+    private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+    /** The loop running on this thread: on a loop's own thread, and on its tasks' virtual threads. */
+    static final ThreadLocal<EventLoop> RUNNING = new ThreadLocal<>();
+    private static final VarHandle WAKEUP_NEEDED;
+    private static final VarHandle DRAINING;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            WAKEUP_NEEDED = l.findVarHandle(EventLoop.class, "wakeupNeeded", int.class);
+            DRAINING = l.findVarHandle(EventLoop.class, "draining", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String name;
+    private final ArrayDeque<Handle> ready = new ArrayDeque<>(256);
+    private final TimerQueue timers = new TimerQueue();
+    /** Thread-safe submissions: many producers, the loop the only consumer. */
+    private final MpscUnboundedXaddArrayQueue<Handle> inbox = new MpscUnboundedXaddArrayQueue<>(1024);
+    private final IdleWaiter waiter = IdleWaiter.PARKING;
+    private final LoopStats stats = new LoopStats(this);
+    final TaskRegistry tasks = new TaskRegistry();
+
+    /** The thread running the loop, or null when it is not running. */
+    private volatile Thread thread;
+    /** The task whose coroutine step is running now, or null. Loop thread only. */
+    Task<?> currentTask;
+    /** 1 while the loop is parked or about to park: only then does a producer need to wake it. */
+    private volatile int wakeupNeeded;
+    /** After close: a CAS token that lets any thread take the consumer's role to drain the inbox. */
+    private volatile int draining;
+    private volatile boolean closed;
+    private boolean stopping;
+    private long timerSequence;
+    private long taskCounter;
+
+    private volatile boolean debug;
+    private volatile long slowCallbackNanos;
+    private volatile ExceptionHandler exceptionHandler;
+
+    private EventLoop(Builder b) {
+        this.name = b.name != null ? b.name : "loop-" + COUNTER.incrementAndGet();
+        this.debug = b.debug;
+        this.slowCallbackNanos = b.slowCallbackDuration.toNanos();
+        this.exceptionHandler = b.exceptionHandler;
+    }
+
+    /** A new loop with default settings: {@code asyncio.new_event_loop()}. */
+    public static EventLoop create() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ---- scheduling -------------------------------------------------------------------------------
+
+    /**
+     * Schedules {@code callback} to run on the next iteration, after the callbacks already scheduled:
+     * {@code loop.call_soon}. Loop thread only.
+     */
+    public Handle callSoon(Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        checkOpen();
+        checkThread("callSoon", "callSoonThreadsafe");
+        Handle h = new Handle(this, callback);
+        if (debug) {
+            h.origin = new Throwable("scheduled here");
+        }
+        ready.add(h);
+        return h;
+    }
+
+    /** Runs {@code callback} after {@code delay}: {@code loop.call_later}. Zero or negative: next iteration. */
+    public TimerHandle callLater(Duration delay, Runnable callback) {
+        Objects.requireNonNull(delay, "delay");
+        return callAt(deadline(delay), callback);
+    }
+
+    /** Runs {@code callback} at loop time {@code whenNanos} (see {@link #time()}): {@code loop.call_at}. */
+    public TimerHandle callAt(long whenNanos, Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        checkOpen();
+        checkThread("callAt/callLater", "callSoonThreadsafe(() -> loop.callLater(...))");
+        TimerHandle t = new TimerHandle(this, callback, whenNanos, timerSequence++);
+        if (debug) {
+            t.origin = new Throwable("scheduled here");
+        }
+        timers.add(t);
+        return t;
+    }
+
+    /** The loop's clock, monotonic nanoseconds: {@code loop.time()}. Any thread. */
+    public long time() {
+        return System.nanoTime();
+    }
+
+    /**
+     * Schedules {@code callback} from any thread: {@code loop.call_soon_threadsafe}. Submissions from one
+     * thread run in order. A parked loop is woken at once; a busy one is not disturbed (no system call).
+     *
+     * @throws RejectedExecutionException if the loop is closed
+     */
+    public Handle callSoonThreadsafe(Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        return submit(new Handle(this, callback));
+    }
+
+    /** {@link Executor} view of {@link #callSoonThreadsafe}: any thread. */
+    @Override
+    public void execute(Runnable command) {
+        callSoonThreadsafe(command);
+    }
+
+    /**
+     * Offers a handle to the inbox from any thread. A handle that the loop never runs, because it closed
+     * first, is told through {@link Handle#dropped()}: nothing submitted is silently lost.
+     */
+    Handle submit(Handle h) {
+        if (closed) {
+            throw rejected();
+        }
+        if (stats.lagRecorder() != null) {
+            h.submittedAt = System.nanoTime();
+        }
+        inbox.offer(h);
+        if (closed) {
+            // close() may have drained the inbox before our offer; whoever drains last drops it.
+            dropInbox();
+        } else if (wakeupNeeded != 0 && WAKEUP_NEEDED.compareAndSet(this, 1, 0)) {
+            // Dekker pair with waitForWork: our offer is ordered before this read, the loop's flag write
+            // before its isEmpty() check, so at least one of us sees the other.
+            waiter.wakeUp(thread);
+        }
+        return h;
+    }
+
+    /** Cancels the given timer's place in the heap. Called by TimerHandle.cancel on the loop thread. */
+    void timerCancelled(TimerHandle t) {
+        timers.remove(t);
+    }
+
+    // ---- running ----------------------------------------------------------------------------------
+
+    /**
+     * Runs the loop until {@link #stop()}: {@code loop.run_forever}. Calling {@code stop()} first makes it
+     * run one iteration. The loop may be run again after it stopped.
+     *
+     * @throws IllegalStateException if this or another loop is already running on this thread, or the
+     *                               caller is a virtual thread (a loop needs a platform thread)
+     * @throws RejectedExecutionException if the loop is closed
+     */
+    public void runForever() {
+        checkOpen();
+        if (thread != null) {
+            throw new IllegalStateException("Event loop '" + name + "' is already running");
+        }
+        EventLoop other = runningLoopOrNull();
+        if (other != null) {
+            throw new IllegalStateException("Cannot run event loop '" + name + "' while loop '" + other.name
+                    + "' is running on this thread" + (Task.CURRENT.isBound() ? " (inside a coroutine: use await)" : ""));
+        }
+        Thread current = Thread.currentThread();
+        if (current.isVirtual()) {
+            throw new IllegalStateException("Event loop '" + name + "' cannot run on a virtual thread ("
+                    + current + "): its tasks are virtual threads scheduled by the loop's own platform thread."
+                    + " Run it on a platform thread, e.g. Thread.ofPlatform() or a LoopPool.");
+        }
+        thread = current;
+        RUNNING.set(this);
+        try {
+            while (true) {
+                runOnce();
+                if (stopping) {
+                    break;
+                }
+            }
+        } finally {
+            stopping = false;
+            RUNNING.remove();
+            thread = null;
+        }
+    }
+
+    /**
+     * Runs the loop until {@code future} is done and returns its result or throws its exception (the same
+     * object): {@code loop.run_until_complete}.
+     *
+     * @throws IllegalStateException if the loop stopped before the future was done, or a loop is running
+     */
+    public <T> T runUntilComplete(LoopFuture<T> future) throws Exception {
+        Objects.requireNonNull(future, "future");
+        checkOpen();
+        if (future.loop != this) {
+            throw new IllegalArgumentException("The future belongs to loop '" + future.loop.name
+                    + "', not '" + name + "'");
+        }
+        if (thread != null || runningLoopOrNull() != null) {
+            throw new IllegalStateException("runUntilComplete cannot be called while an event loop is running"
+                    + " on this thread; inside a coroutine use future.await()");
+        }
+        Consumer<LoopFuture<T>> stopper = f -> stop();
+        future.addDoneCallback(stopper);
+        try {
+            runForever();
+        } finally {
+            future.removeDoneCallback(stopper);
+        }
+        if (!future.isDone()) {
+            throw new IllegalStateException("Event loop stopped before Future completed.");
+        }
+        return future.result();
+    }
+
+    /** Wraps {@code coroutine} in a task and runs the loop until it is done. */
+    public <T> T runUntilComplete(Coroutine<T> coroutine) throws Exception {
+        return runUntilComplete(createTask(coroutine));
+    }
+
+    /**
+     * Stops the loop after the current iteration: callbacks already ready run, the ones they schedule
+     * do not: {@code loop.stop}. Loop thread only (from elsewhere: {@code callSoonThreadsafe(loop::stop)}).
+     */
+    public void stop() {
+        checkThread("stop", "callSoonThreadsafe(loop::stop)");
+        stopping = true;
+    }
+
+    /** Whether a thread is running the loop now. Any thread. */
+    public boolean isRunning() {
+        return thread != null;
+    }
+
+    /** Any thread. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Closes the loop: pending callbacks and timers are dropped, pending tasks are reported ("Task was
+     * destroyed but it is pending") and their coroutines unwound, and every later scheduling call is
+     * rejected. Idempotent: {@code loop.close}.
+     *
+     * @throws IllegalStateException if the loop is running
+     */
+    public void close() {
+        if (thread != null) {
+            throw new IllegalStateException("Cannot close a running event loop ('" + name + "')");
+        }
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // Destroyed first: whatever is dropped below may resume a task's thread elsewhere, and it must
+        // find its task destroyed.
+        List<Task<?>> pending = tasks.drain();
+        for (Task<?> t : pending) {
+            t.destroyed = true;
+        }
+        for (Handle h : ready) {
+            h.dropped();
+        }
+        ready.clear();
+        timers.clear();
+        dropInbox();
+        for (Task<?> t : pending) {
+            reportFromAnyThread(new ErrorContext("Task was destroyed but it is pending!", null, t, null));
+            t.destroy();
+        }
+    }
+
+    // ---- tasks and futures ------------------------------------------------------------------------
+
+    /** A new pending future on this loop: {@code loop.create_future()}. */
+    public <T> LoopFuture<T> createFuture() {
+        checkOpen();
+        return new LoopFuture<>(this);
+    }
+
+    /**
+     * Wraps {@code coroutine} in a task named {@code Task-N} and schedules its first step:
+     * {@code loop.create_task}. The coroutine does not start before the caller yields to the loop.
+     * Loop thread only.
+     */
+    public <T> Task<T> createTask(Coroutine<T> coroutine) {
+        return createTask(null, coroutine);
+    }
+
+    /** As {@link #createTask(Coroutine)}, with a name ({@code create_task(coro, name=)}). */
+    public <T> Task<T> createTask(String name, Coroutine<T> coroutine) {
+        Objects.requireNonNull(coroutine, "coroutine");
+        checkOpen();
+        checkThread("createTask", "Bridge.runCoroutineThreadsafe(coroutine, loop)");
+        Task<T> task = new Task<>(this, name != null ? name : "Task-" + ++taskCounter, coroutine);
+        tasks.add(task);
+        stats.taskStarted();
+        task.start();
+        return task;
+    }
+
+    /** The loop running on the calling thread (its own thread, or one of its coroutines), or null. */
+    static EventLoop runningLoopOrNull() {
+        // ScopedValue first: asking a ThreadLocal on a task's virtual thread would allocate its map.
+        return Task.CURRENT.isBound() ? Task.CURRENT.get().loop : RUNNING.get();
+    }
+
+    /** Called by a task when it is done. */
+    void taskDone(Task<?> task) {
+        tasks.remove(task);
+        stats.taskDone(task.isCancelled(), task.failed());
+    }
+
+    /** The pending tasks of this loop: {@code asyncio.all_tasks(loop)}. Loop thread only. */
+    public List<Task<?>> allTasks() {
+        checkThread("allTasks", "callSoonThreadsafe");
+        return tasks.snapshot();
+    }
+
+    // ---- errors and debug -------------------------------------------------------------------------
+
+    /** Replaces the exception handler (null restores the default): {@code set_exception_handler}. Any thread. */
+    public void setExceptionHandler(ExceptionHandler handler) {
+        this.exceptionHandler = handler;
+    }
+
+    public ExceptionHandler getExceptionHandler() {
+        return exceptionHandler;
+    }
+
+    /**
+     * Hands {@code context} to the exception handler, or logs it when none is set or the handler itself
+     * fails: {@code loop.call_exception_handler}. Any thread; the handler runs on the caller's thread.
+     */
+    public void callExceptionHandler(ErrorContext context) {
+        Objects.requireNonNull(context, "context");
+        ExceptionHandler h = exceptionHandler;
+        if (h == null) {
+            defaultExceptionHandler(context);
+            return;
+        }
+        try {
+            h.handle(this, context);
+        } catch (Throwable t) {
+            defaultExceptionHandler(new ErrorContext("Unhandled error in exception handler", t, null, null));
+            defaultExceptionHandler(context);
+        }
+    }
+
+    /** The default handler: an SLF4J error log with the loop, the message, the culprit and the stack. */
+    public void defaultExceptionHandler(ErrorContext context) {
+        StringBuilder sb = new StringBuilder(context.message()).append(" [loop ").append(name).append(']');
+        if (context.future() != null) {
+            sb.append(" future: ").append(context.future());
+        }
+        Handle h = context.handle();
+        if (h != null) {
+            sb.append(" handle: ").append(h);
+            if (h.origin != null) {
+                log.error(sb.append(" (scheduled at the origin below)").toString(), h.origin);
+            }
+        }
+        log.error(sb.toString(), context.exception());
+    }
+
+    /** Reports on the loop's thread when the loop is open (the handler's usual thread), else right here. */
+    void reportFromAnyThread(ErrorContext context) {
+        if (!closed) {
+            try {
+                callSoonThreadsafe(() -> callExceptionHandler(context));
+                return;
+            } catch (RejectedExecutionException closedMeanwhile) {
+                // fall through
+            }
+        }
+        callExceptionHandler(context);
+    }
+
+    /** {@code loop.set_debug}: time every callback, warn about slow ones, remember where handles came from. */
+    public void setDebug(boolean enabled) {
+        this.debug = enabled;
+    }
+
+    public boolean isDebug() {
+        return debug;
+    }
+
+    /** {@code loop.slow_callback_duration}: the threshold for the debug-mode warning (default 100 ms). */
+    public void setSlowCallbackDuration(Duration threshold) {
+        Objects.requireNonNull(threshold, "threshold");
+        if (threshold.isNegative()) {
+            throw new IllegalArgumentException("slow callback duration must not be negative: " + threshold);
+        }
+        this.slowCallbackNanos = threshold.toNanos();
+    }
+
+    public Duration getSlowCallbackDuration() {
+        return Duration.ofNanos(slowCallbackNanos);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The counters behind this loop's metrics. Any thread. */
+    public LoopStats stats() {
+        return stats;
+    }
+
+    /** The thread running this loop now, or null. Any thread. */
+    public Thread thread() {
+        return thread;
+    }
+
+    @Override
+    public String toString() {
+        return "EventLoop[" + name + (closed ? ", closed" : thread != null ? ", running" : "") + "]";
+    }
+
+    // ---- the heart: one iteration (asyncio's _run_once) ---------------------------------------------
+
+    private void runOnce() {
+        // Sleep only when there is nothing to do now; wake at the next deadline or on a submission.
+        if (ready.isEmpty() && !stopping && inbox.isEmpty()) {
+            TimerHandle next = timers.peek();
+            long timeout = next == null ? -1 : Math.max(0, next.when - time());
+            if (timeout != 0) {
+                waitForWork(timeout);
+            }
+        }
+        long now = time();
+        LongConsumer lag = stats.lagRecorder();
+        // Thread-safe submissions join the ready queue as if call_soon had been called when they arrived.
+        Handle h = inbox.relaxedPoll();
+        if (h != null) {
+            if (lag != null && h.submittedAt != 0) {
+                lag.accept(Math.max(0, now - h.submittedAt)); // one sample per iteration is enough
+            }
+            do {
+                ready.add(h);
+            } while ((h = inbox.relaxedPoll()) != null);
+        }
+        // Due timers join behind what was already ready.
+        TimerHandle t = timers.peek();
+        if (t != null && t.when - now <= 0) {
+            if (lag != null) {
+                lag.accept(now - t.when);
+            }
+            do {
+                ready.add(timers.poll());
+            } while ((t = timers.peek()) != null && t.when - now <= 0);
+        }
+        // Run only what is ready now: what these callbacks schedule waits for the next iteration.
+        int ntodo = ready.size();
+        boolean timed = debug;
+        for (int i = 0; i < ntodo; i++) {
+            h = ready.poll();
+            if (h.isCancelled()) {
+                continue;
+            }
+            if (timed) {
+                runTimed(h);
+            } else {
+                runHandle(h);
+            }
+        }
+        stats.iteration(ntodo, ntodo == 0 ? 0 : time() - now, ready.size(), timers.size());
+    }
+
+    private void runHandle(Handle h) {
+        try {
+            h.run();
+        } catch (Throwable e) {
+            if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+                throw e; // the loop thread cannot be trusted to go on; its owner (e.g. a LoopPool) handles it
+            }
+            callExceptionHandler(new ErrorContext("Exception in callback " + h, e, null, h));
+        }
+    }
+
+    private void runTimed(Handle h) {
+        long t0 = System.nanoTime();
+        runHandle(h);
+        long took = System.nanoTime() - t0;
+        if (took >= slowCallbackNanos) {
+            stats.slowCallback();
+            log.warn("Executing {} took {} ms [loop {}]", h, took / 1_000_000.0, name, h.origin);
+        }
+    }
+
+    private void waitForWork(long timeoutNanos) {
+        WAKEUP_NEEDED.setVolatile(this, 1);
+        try {
+            if (inbox.isEmpty()) {
+                waiter.waitForWork(timeoutNanos);
+            }
+        } finally {
+            // A producer that still sees 1 only costs us one spurious wake-up later.
+            WAKEUP_NEEDED.setOpaque(this, 0);
+        }
+    }
+
+    /** After close: drop whatever is in the inbox, telling each handle. Any thread, one at a time. */
+    private void dropInbox() {
+        while (!inbox.isEmpty() && DRAINING.compareAndSet(this, 0, 1)) {
+            try {
+                Handle h;
+                while ((h = inbox.poll()) != null) {
+                    try {
+                        h.dropped();
+                    } catch (Throwable e) {
+                        callExceptionHandler(new ErrorContext("Exception while dropping " + h, e, null, h));
+                    }
+                }
+            } finally {
+                DRAINING.setVolatile(this, 0);
+            }
+        }
+    }
+
+    /** A done-callback of a future completed after close: run inline, errors to the handler. */
+    void runClosedCallback(Runnable callback) {
+        try {
+            callback.run();
+        } catch (Throwable e) {
+            callExceptionHandler(ErrorContext.of("Exception in done-callback after close", e));
+        }
+    }
+
+    int inboxSize() {
+        return inbox.size();
+    }
+
+    // ---- confinement --------------------------------------------------------------------------------
+
+    /** Whether the caller is this loop's thread, or a coroutine step this loop is running. */
+    boolean inLoop() {
+        Thread cur = Thread.currentThread();
+        if (cur == thread) {
+            return true;
+        }
+        Task<?> task = currentTask;
+        return task != null && task.thread == cur;
+    }
+
+    /**
+     * Fails fast when a loop-thread-only method is called from elsewhere while the loop runs. One volatile
+     * read and one comparison on the right thread.
+     */
+    void checkThread(String method, String alternative) {
+        Thread owner = thread;
+        if (owner != null && owner != Thread.currentThread() && !inLoop()) {
+            throw new IllegalStateException(method + "() called from thread '" + Thread.currentThread().getName()
+                    + "' but event loop '" + name + "' runs on '" + owner.getName() + "'; from other threads use "
+                    + alternative);
+        }
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw rejected();
+        }
+    }
+
+    private RejectedExecutionException rejected() {
+        return new RejectedExecutionException("Event loop '" + name + "' is closed");
+    }
+
+    /**
+     * Adds a handle made by this package (a task's step) to the ready queue, or to the inbox when the
+     * caller is not the loop: a virtual thread may be unparked by any thread. {@code owner} says the
+     * caller is entitled to the loop anyway (it holds the loop's confinement, e.g. createTask before run).
+     */
+    void schedule(Handle h, boolean owner) {
+        if (owner || inLoop()) {
+            checkOpen();
+            ready.add(h);
+        } else {
+            submit(h);
+        }
+    }
+
+    long deadline(Duration delay) {
+        long now = time();
+        long nanos;
+        try {
+            nanos = delay.toNanos();
+        } catch (ArithmeticException tooLong) {
+            nanos = delay.isNegative() ? Long.MIN_VALUE / 2 : Long.MAX_VALUE / 2;
+        }
+        // Saturate: a huge delay is "never", not an overflow into the past.
+        nanos = Math.max(Math.min(nanos, Long.MAX_VALUE / 2), Long.MIN_VALUE / 2);
+        return now + nanos;
+    }
+
+    /** Builds an {@link EventLoop}. Not thread-safe. */
+    public static final class Builder {
+        private String name;
+        private boolean debug = Boolean.getBoolean("loopbridge.debug");
+        private Duration slowCallbackDuration = Duration.ofMillis(100);
+        private ExceptionHandler exceptionHandler;
+
+        private Builder() {
+        }
+
+        /** The loop's name, used in logs, errors and metrics. Default {@code loop-N}. */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** Debug mode; default from {@code -Dloopbridge.debug=true}. */
+        public Builder debug(boolean debug) {
+            this.debug = debug;
+            return this;
+        }
+
+        public Builder slowCallbackDuration(Duration threshold) {
+            Objects.requireNonNull(threshold, "threshold");
+            if (threshold.isNegative()) {
+                throw new IllegalArgumentException("slow callback duration must not be negative: " + threshold);
+            }
+            this.slowCallbackDuration = threshold;
+            return this;
+        }
+
+        public Builder exceptionHandler(ExceptionHandler handler) {
+            this.exceptionHandler = handler;
+            return this;
+        }
+
+        public EventLoop build() {
+            return new EventLoop(this);
+        }
+    }
+}

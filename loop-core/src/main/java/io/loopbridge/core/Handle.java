@@ -1,0 +1,51 @@
+package io.loopbridge.core;
+
+/**
+ * A callback scheduled on a loop by {@link EventLoop#callSoon} or {@link EventLoop#callSoonThreadsafe}.
+ * Mirrors {@code asyncio.Handle}.
+ *
+ * <p>{@link #cancel()} belongs to the loop's thread (use {@code loop.callSoonThreadsafe(handle::cancel)}
+ * from elsewhere); {@link #isCancelled()} may be read from any thread.
+ */
+public class Handle {
+    final EventLoop loop;
+    Runnable callback;
+    private volatile boolean cancelled;
+    /** Debug mode: where this handle was scheduled. */
+    Throwable origin;
+    /** {@link System#nanoTime()} of a thread-safe submission when lag is recorded, else 0. */
+    long submittedAt;
+
+    Handle(EventLoop loop, Runnable callback) {
+        this.loop = loop;
+        this.callback = callback;
+    }
+
+    /** Prevents the callback from running if it has not run yet. Loop thread only. */
+    public void cancel() {
+        loop.checkThread("Handle.cancel", "loop.callSoonThreadsafe(handle::cancel)");
+        if (!cancelled) {
+            cancelled = true;
+            callback = null; // drop the reference early, as asyncio does
+        }
+    }
+
+    public boolean isCancelled() {
+        return cancelled;
+    }
+
+    /** Runs the callback; the loop calls this, and only for a handle not cancelled. */
+    void run() {
+        callback.run();
+    }
+
+    /** The loop was closed before this handle ran. Overridden by handles that owe someone an answer. */
+    void dropped() {
+    }
+
+    @Override
+    public String toString() {
+        Runnable cb = callback;
+        return getClass().getSimpleName() + "[" + (cancelled ? "cancelled" : String.valueOf(cb)) + "]";
+    }
+}

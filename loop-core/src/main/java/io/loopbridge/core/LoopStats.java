@@ -1,0 +1,120 @@
+package io.loopbridge.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.function.LongConsumer;
+
+/**
+ * The plain counters a loop keeps for metrics. The loop thread writes them with opaque stores (a plain
+ * store on x86: no fence, no lock, no allocation); any thread may read them at any time and sees values
+ * at most one loop iteration old. {@code io.loopbridge.metrics} binds them to Micrometer.
+ */
+public final class LoopStats {
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final int CALLBACKS = 0, BUSY = 1, SLOW = 2, COMPLETED = 3, FAILED = 4, CANCELLED = 5,
+            READY = 6, TIMERS = 7, ACTIVE = 8;
+
+    private final EventLoop loop;
+    /** Single writer, the loop thread; readers use opaque loads. */
+    private final long[] slots = new long[9];
+    private volatile LongConsumer lagRecorder;
+
+    LoopStats(EventLoop loop) {
+        this.loop = loop;
+    }
+
+    /** Callbacks and coroutine steps run so far. */
+    public long callbacks() {
+        return get(CALLBACKS);
+    }
+
+    /** Nanoseconds spent running callbacks and coroutine steps; its rate is the loop's utilisation. */
+    public long busyNanos() {
+        return get(BUSY);
+    }
+
+    /** Callbacks that ran longer than the slow-callback threshold (timed in debug mode only). */
+    public long slowCallbacks() {
+        return get(SLOW);
+    }
+
+    public long tasksCompleted() {
+        return get(COMPLETED);
+    }
+
+    public long tasksFailed() {
+        return get(FAILED);
+    }
+
+    public long tasksCancelled() {
+        return get(CANCELLED);
+    }
+
+    /** Callbacks ready to run at the end of the last iteration. */
+    public long readyCount() {
+        return get(READY);
+    }
+
+    /** Scheduled timers at the end of the last iteration. */
+    public long timerCount() {
+        return get(TIMERS);
+    }
+
+    /** Tasks created and not yet done. */
+    public long activeTasks() {
+        return get(ACTIVE);
+    }
+
+    /** Thread-safe submissions not yet taken by the loop (an estimate while producers race). */
+    public long inboxCount() {
+        return loop.inboxSize();
+    }
+
+    /**
+     * Installs the receiver of lag samples: nanoseconds from a thread-safe submission, or a timer's deadline,
+     * to the moment the loop took it. The loop calls it on its own thread, at most twice per iteration
+     * (the first submission and the first due timer of the iteration); null turns lag recording, and the
+     * producer-side timestamp it needs, off. Thread-safe.
+     */
+    public void setLagRecorder(LongConsumer recorder) {
+        this.lagRecorder = recorder;
+    }
+
+    LongConsumer lagRecorder() {
+        return lagRecorder;
+    }
+
+    // ---- loop-thread writers -------------------------------------------------------------------
+
+    void iteration(int ran, long busy, int ready, int timers) {
+        add(CALLBACKS, ran);
+        add(BUSY, busy);
+        set(READY, ready);
+        set(TIMERS, timers);
+    }
+
+    void slowCallback() {
+        add(SLOW, 1);
+    }
+
+    void taskStarted() {
+        add(ACTIVE, 1);
+    }
+
+    void taskDone(boolean cancelled, boolean failed) {
+        add(ACTIVE, -1);
+        add(cancelled ? CANCELLED : failed ? FAILED : COMPLETED, 1);
+    }
+
+    private long get(int slot) {
+        return (long) SLOT.getOpaque(slots, slot);
+    }
+
+    private void set(int slot, long value) {
+        SLOT.setOpaque(slots, slot, value);
+    }
+
+    private void add(int slot, long delta) {
+        set(slot, slots[slot] + delta); // single writer: a plain read of our own last store is exact
+    }
+}

@@ -1,0 +1,305 @@
+package io.loopbridge.core;
+
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+
+/**
+ * A coroutine running on a loop: {@code asyncio.Task}.
+ *
+ * <p>Each task is a virtual thread whose every step runs on its loop's thread, one step at a time; a
+ * {@link LoopFuture#await()} parks it and hands the loop thread back. This is asyncio's {@code Task.__step}:
+ * a step is a ready-queue entry like any {@code callSoon} callback, and a done future wakes its awaiting task
+ * by queueing the task's next step where asyncio would queue {@code __wakeup}.
+ *
+ * <p>Cancellation is asyncio's: {@link #cancel(String)} only requests it; the coroutine sees one
+ * {@link CancellationException} at its current or next await, may catch it and go on (the task is then not
+ * cancelled). {@link #cancelling()} and {@link #uncancel()} count requests as in CPython 3.13.
+ *
+ * <p>Thread-safety: as {@link LoopFuture}. {@link #getName()} and {@link #getStack()} may be called anywhere.
+ *
+ * @param <T> the result type
+ */
+public final class Task<T> extends LoopFuture<T> {
+    /** The task whose coroutine runs on the current (virtual) thread. */
+    static final ScopedValue<Task<?>> CURRENT = ScopedValue.newInstance();
+
+    private volatile String name;
+    private final Coroutine<T> coroutine;
+    final long createdAt;
+    /** The virtual thread that runs the coroutine. */
+    final Thread thread;
+    /** The ready-queue entry that runs this task's next step; one is ever queued at a time, so it is reused. */
+    final Handle step;
+
+    /** asyncio's {@code _fut_waiter}: the future this task is suspended on. */
+    private LoopFuture<?> waitingOn;
+    /** asyncio's {@code _must_cancel}: deliver a cancellation at the next resumption. */
+    private boolean mustCancel;
+    private String cancelMessage;
+    private int cancelRequests;
+    /** Parked in await or sleep (not in a JDK blocking call): resumption is the loop's to give. */
+    boolean suspended;
+    private boolean interruptedToCancel;
+    private boolean started;
+    /** The loop was closed with this task pending: the coroutine is unwound. */
+    volatile boolean destroyed;
+
+    // Engine state (see Engine): the fast engine's pending continuation, the handoff engine's turn.
+    volatile Runnable continuation;
+    volatile boolean resumed;
+    volatile int turn;
+    volatile Thread stepThread;
+
+    // Intrusive links of the loop's TaskRegistry.
+    Task<?> prev, next;
+
+    Task(EventLoop loop, String name, Coroutine<T> coroutine) {
+        super(loop);
+        this.name = name;
+        this.coroutine = coroutine;
+        this.createdAt = loop.time();
+        this.step = new Handle(loop, this::runStep) {
+            @Override
+            void dropped() {
+                Engine.INSTANCE.dropped(Task.this);
+            }
+
+            @Override
+            public String toString() {
+                return "step of " + Task.this;
+            }
+        };
+        this.thread = Engine.INSTANCE.newThread(this, name, () -> ScopedValue.where(CURRENT, this).run(this::body));
+    }
+
+    /** Schedules the first step; called by the loop on its thread (or by its owner before it runs). */
+    void start() {
+        Engine.INSTANCE.start(this);
+    }
+
+    private void runStep() {
+        loop.currentTask = this;
+        try {
+            Engine.INSTANCE.runStep(this);
+        } finally {
+            loop.currentTask = null;
+        }
+    }
+
+    /** The virtual thread's body: the whole coroutine, its steps separated by suspensions. */
+    private void body() {
+        if (destroyed) {
+            return;
+        }
+        started = true;
+        T value = null;
+        Throwable failure = null;
+        if (mustCancel) {
+            // Cancelled before its first step: the body never runs.
+            mustCancel = false;
+            failure = new CancellationException(cancelMessage);
+        } else {
+            try {
+                value = coroutine.call();
+            } catch (Throwable e) {
+                failure = e;
+            }
+        }
+        if (!destroyed) {
+            finish(value, failure);
+        }
+        Engine.INSTANCE.finished(this);
+    }
+
+    private void finish(T value, Throwable failure) {
+        if (interruptedToCancel) {
+            Thread.interrupted(); // our own interrupt must not outlive the task on a reused thread
+        }
+        if (failure instanceof CancellationException ce) {
+            cancelWith(ce);
+        } else if (mustCancel && (failure == null || failure instanceof InterruptedException)) {
+            // Cancel requested during the last step (or it interrupted a blocking call): asyncio cancels.
+            mustCancel = false;
+            cancelWith(new CancellationException(cancelMessage));
+        } else {
+            complete(value, failure);
+        }
+        loop.taskDone(this);
+    }
+
+    // ---- suspension (runs on the task's own thread) ----------------------------------------------
+
+    /** The check behind {@link LoopFuture#await()}, then the suspension if the future is pending. */
+    static void awaitOn(LoopFuture<?> future) {
+        Task<?> task = current(future.loop, "await()");
+        if (future == task) {
+            throw new IllegalStateException("Task cannot await on itself: " + task);
+        }
+        if (!future.isDone()) {
+            task.suspendOn(future);
+        }
+    }
+
+    /** The running task of {@code loop} on this thread, or a clear error saying what to do instead. */
+    static Task<?> current(EventLoop loop, String what) {
+        Task<?> task = loop.currentTask;
+        if (task != null && task.thread == Thread.currentThread()) {
+            return task;
+        }
+        if (CURRENT.isBound() && CURRENT.get().loop != loop) {
+            throw new IllegalStateException("Task " + CURRENT.get().name + " called " + what + " on a future of"
+                    + " another loop ('" + loop.name() + "', this task runs on '" + CURRENT.get().loop.name()
+                    + "'); to await across loops use Bridge.wrapFuture(Bridge.toCompletableFuture(future))");
+        }
+        throw new IllegalStateException(what + " called outside a coroutine (thread '"
+                + Thread.currentThread().getName() + "'): only code running in a Task can suspend. On the loop"
+                + " thread use future.addDoneCallback(...); to drive a loop use loop.runUntilComplete(...);"
+                + " from other threads use Bridge.toCompletableFuture(future)");
+    }
+
+    private void suspendOn(LoopFuture<?> future) {
+        waitingOn = future;
+        future.addWaiter(this);
+        if (mustCancel && future.cancel(cancelMessage)) {
+            mustCancel = false;
+        }
+        suspended = true;
+        Engine.INSTANCE.suspend(this);
+        afterResume();
+    }
+
+    /** {@code await sleep(0)}: lets every callback that is ready run, then continues. */
+    void yieldNow() {
+        suspended = true;
+        Engine.INSTANCE.yieldNow(this);
+        afterResume();
+    }
+
+    private void afterResume() {
+        suspended = false;
+        waitingOn = null;
+        if (destroyed) {
+            throw new CoroutineExit();
+        }
+        if (mustCancel) {
+            mustCancel = false;
+            if (interruptedToCancel) {
+                interruptedToCancel = false;
+                Thread.interrupted();
+            }
+            throw new CancellationException(cancelMessage);
+        }
+    }
+
+    /** The future this task waits on is done: queue the next step (asyncio: call_soon(__wakeup)). */
+    void wakeUp() {
+        Engine.INSTANCE.resume(this);
+    }
+
+    /** The loop closed with this task pending: cancel it, unwind its coroutine off the loop. */
+    void destroy() {
+        destroyed = true;
+        if (!isDone()) {
+            cancelWith(new CancellationException("event loop '" + loop.name() + "' was closed"));
+        }
+        Engine.INSTANCE.unwind(this);
+    }
+
+    // ---- asyncio.Task API -------------------------------------------------------------------------
+
+    /**
+     * Requests cancellation: {@code Task.cancel(msg)}. Returns false if the task is already done. The
+     * future it awaits is cancelled; otherwise the coroutine sees {@link CancellationException} at its next
+     * await. In the fast engine a JDK blocking call inside the coroutine is interrupted. Loop thread only.
+     */
+    @Override
+    public boolean cancel(String message) {
+        loop.checkThread("cancel", "loop.callSoonThreadsafe(task::cancel), or cancel the CompletableFuture"
+                + " from Bridge.runCoroutineThreadsafe");
+        markRetrieved();
+        if (isDone()) {
+            return false;
+        }
+        cancelRequests++;
+        if (waitingOn != null && waitingOn.cancel(message)) {
+            return true;
+        }
+        mustCancel = true;
+        cancelMessage = message;
+        if (started && !suspended && loop.currentTask != this && Engine.INSTANCE.interruptsBlockingCalls()) {
+            interruptedToCancel = true;
+            thread.interrupt();
+        }
+        return true;
+    }
+
+    /** How many cancellation requests are pending: {@code Task.cancelling()}. */
+    public int cancelling() {
+        return cancelRequests;
+    }
+
+    /**
+     * Withdraws one cancellation request and returns how many remain: {@code Task.uncancel()}. At zero a
+     * cancellation not yet delivered is withdrawn too (CPython 3.13).
+     */
+    public int uncancel() {
+        loop.checkThread("uncancel", "loop.callSoonThreadsafe");
+        if (cancelRequests > 0 && --cancelRequests == 0) {
+            mustCancel = false;
+        }
+        return cancelRequests;
+    }
+
+    /** Tasks cannot be completed from outside: their coroutine does that. */
+    @Override
+    public void setResult(T result) {
+        throw new UnsupportedOperationException("Task does not support setResult(): its coroutine sets it");
+    }
+
+    @Override
+    public void setException(Throwable exception) {
+        throw new UnsupportedOperationException("Task does not support setException(): its coroutine sets it");
+    }
+
+    /** Any thread. */
+    public String getName() {
+        return name;
+    }
+
+    /** Any thread. */
+    public void setName(String name) {
+        this.name = Objects.requireNonNull(name, "name");
+    }
+
+    /**
+     * Where the coroutine is now: the stack of its virtual thread, suspended or running (empty once done):
+     * {@code Task.get_stack()}. Any thread.
+     */
+    public StackTraceElement[] getStack() {
+        return isDone() ? new StackTraceElement[0] : thread.getStackTrace();
+    }
+
+    /** Loop time ({@link EventLoop#time()}) when the task was created. */
+    public long createdAt() {
+        return createdAt;
+    }
+
+    @Override
+    String unretrievedMessage() {
+        return "Task exception was never retrieved (task " + name + ")";
+    }
+
+    @Override
+    public String toString() {
+        String state = isCancelled() ? "cancelled" : isDone() ? (failed() ? "failed" : "finished")
+                : waitingOn != null ? "pending, awaiting " + waitingOn.getClass().getSimpleName() : "pending";
+        return "Task[" + name + ", " + state + "]";
+    }
+
+    /** Unwinds a destroyed task's coroutine: not an Exception, so {@code catch (Exception e)} lets it pass. */
+    static final class CoroutineExit extends Error {
+        CoroutineExit() {
+            super("coroutine closed: its event loop was closed", null, false, false);
+        }
+    }
+}

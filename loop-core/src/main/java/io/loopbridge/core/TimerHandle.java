@@ -1,0 +1,35 @@
+package io.loopbridge.core;
+
+/**
+ * A callback scheduled for a point in loop time by {@link EventLoop#callLater} or {@link EventLoop#callAt}.
+ * Mirrors {@code asyncio.TimerHandle}. Cancelling removes it from the loop's timer heap at once, so
+ * cancelled timers never accumulate.
+ */
+public final class TimerHandle extends Handle {
+    final long when;
+    /** Tie-break: timers with equal deadlines run in scheduling order. */
+    final long sequence;
+    /** Position in the loop's heap, or -1 when not in it. */
+    int heapIndex = -1;
+
+    TimerHandle(EventLoop loop, Runnable callback, long when, long sequence) {
+        super(loop, callback);
+        this.when = when;
+        this.sequence = sequence;
+    }
+
+    /** The deadline, in {@link EventLoop#time()} nanoseconds. */
+    public long when() {
+        return when;
+    }
+
+    @Override
+    public void cancel() {
+        super.cancel();
+        loop.timerCancelled(this);
+    }
+
+    boolean runsBefore(TimerHandle other) {
+        return when != other.when ? when - other.when < 0 : sequence < other.sequence;
+    }
+}

@@ -1,0 +1,109 @@
+package io.loopbridge.core;
+
+import java.util.Arrays;
+
+/**
+ * A binary min-heap of timers ordered by deadline, then scheduling order. Each timer knows its index,
+ * so cancelling removes it in O(log n): a loop that schedules and cancels millions of timers keeps a heap
+ * no larger than its live timers (asyncio instead compacts once more than half are cancelled).
+ * Loop thread only.
+ */
+final class TimerQueue {
+    private TimerHandle[] heap = new TimerHandle[64];
+    private int size;
+
+    int size() {
+        return size;
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    TimerHandle peek() {
+        return size == 0 ? null : heap[0];
+    }
+
+    void add(TimerHandle t) {
+        if (size == heap.length) {
+            heap = Arrays.copyOf(heap, size * 2);
+        }
+        siftUp(size++, t);
+    }
+
+    TimerHandle poll() {
+        TimerHandle first = heap[0];
+        removeAt(0);
+        return first;
+    }
+
+    void remove(TimerHandle t) {
+        int i = t.heapIndex;
+        if (i >= 0 && i < size && heap[i] == t) {
+            removeAt(i);
+        }
+    }
+
+    void clear() {
+        for (int i = 0; i < size; i++) {
+            heap[i].heapIndex = -1;
+            heap[i] = null;
+        }
+        size = 0;
+    }
+
+    /** Drops the spare capacity left behind after a burst of timers. */
+    void trim() {
+        if (heap.length > 64 && size < heap.length / 4) {
+            heap = Arrays.copyOf(heap, Math.max(64, size * 2));
+        }
+    }
+
+    private void removeAt(int i) {
+        TimerHandle removed = heap[i];
+        removed.heapIndex = -1;
+        TimerHandle last = heap[--size];
+        heap[size] = null;
+        if (i < size) {
+            siftDown(i, last);
+            if (heap[i] == last) {
+                siftUp(i, last);
+            }
+        }
+    }
+
+    private void siftUp(int i, TimerHandle t) {
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            TimerHandle p = heap[parent];
+            if (!t.runsBefore(p)) {
+                break;
+            }
+            place(i, p);
+            i = parent;
+        }
+        place(i, t);
+    }
+
+    private void siftDown(int i, TimerHandle t) {
+        int half = size >>> 1;
+        while (i < half) {
+            int child = 2 * i + 1;
+            int right = child + 1;
+            if (right < size && heap[right].runsBefore(heap[child])) {
+                child = right;
+            }
+            if (!heap[child].runsBefore(t)) {
+                break;
+            }
+            place(i, heap[child]);
+            i = child;
+        }
+        place(i, t);
+    }
+
+    private void place(int i, TimerHandle t) {
+        heap[i] = t;
+        t.heapIndex = i;
+    }
+}
