@@ -49,7 +49,7 @@ public final class EventLoop implements Executor {
 
     private final String name;
     private final ArrayDeque<Handle> ready = new ArrayDeque<>(256);
-    private final TimerQueue timers = new TimerQueue();
+    final TimerQueue timers = new TimerQueue();
     /** Thread-safe submissions: many producers, the loop the only consumer. */
     private final MpscUnboundedXaddArrayQueue<Handle> inbox = new MpscUnboundedXaddArrayQueue<>(1024);
     private final IdleWaiter waiter = IdleWaiter.PARKING;
@@ -134,12 +134,19 @@ public final class EventLoop implements Executor {
     /**
      * Schedules {@code callback} from any thread: {@code loop.call_soon_threadsafe}. Submissions from one
      * thread run in order. A parked loop is woken at once; a busy one is not disturbed (no system call).
+     * Called on the loop itself it is {@link #callSoon}, so it keeps its place among callSoon's callbacks
+     * as in asyncio.
      *
      * @throws RejectedExecutionException if the loop is closed
      */
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        return submit(new Handle(this, callback));
+        Handle h = new Handle(this, callback);
+        if (debug) {
+            h.origin = new Throwable("scheduled here");
+        }
+        schedule(h, false);
+        return h;
     }
 
     /** {@link Executor} view of {@link #callSoonThreadsafe}: any thread. */
@@ -187,15 +194,7 @@ public final class EventLoop implements Executor {
      * @throws RejectedExecutionException if the loop is closed
      */
     public void runForever() {
-        checkOpen();
-        if (thread != null) {
-            throw new IllegalStateException("Event loop '" + name + "' is already running");
-        }
-        EventLoop other = runningLoopOrNull();
-        if (other != null) {
-            throw new IllegalStateException("Cannot run event loop '" + name + "' while loop '" + other.name
-                    + "' is running on this thread" + (Task.CURRENT.isBound() ? " (inside a coroutine: use await)" : ""));
-        }
+        checkCanRun();
         Thread current = Thread.currentThread();
         if (current.isVirtual()) {
             throw new IllegalStateException("Event loop '" + name + "' cannot run on a virtual thread ("
@@ -226,14 +225,10 @@ public final class EventLoop implements Executor {
      */
     public <T> T runUntilComplete(LoopFuture<T> future) throws Exception {
         Objects.requireNonNull(future, "future");
-        checkOpen();
+        checkCanRun();
         if (future.loop != this) {
             throw new IllegalArgumentException("The future belongs to loop '" + future.loop.name
                     + "', not '" + name + "'");
-        }
-        if (thread != null || runningLoopOrNull() != null) {
-            throw new IllegalStateException("runUntilComplete cannot be called while an event loop is running"
-                    + " on this thread; inside a coroutine use future.await()");
         }
         Consumer<LoopFuture<T>> stopper = f -> stop();
         future.addDoneCallback(stopper);
@@ -248,9 +243,29 @@ public final class EventLoop implements Executor {
         return future.result();
     }
 
-    /** Wraps {@code coroutine} in a task and runs the loop until it is done. */
+    /**
+     * Wraps {@code coroutine} in a task and runs the loop until it is done. Checked before the task is
+     * made, as asyncio does, so a refused call leaves no orphan task behind.
+     */
     public <T> T runUntilComplete(Coroutine<T> coroutine) throws Exception {
+        Objects.requireNonNull(coroutine, "coroutine");
+        checkCanRun();
         return runUntilComplete(createTask(coroutine));
+    }
+
+    /** asyncio's {@code _check_closed} and {@code _check_running}. */
+    private void checkCanRun() {
+        checkOpen();
+        Thread owner = thread;
+        if (owner != null) {
+            throw new IllegalStateException("Event loop '" + name + "' is already running (on thread '"
+                    + owner.getName() + "')" + (Task.CURRENT.isBound() ? "; inside a coroutine use future.await()" : ""));
+        }
+        EventLoop other = runningLoopOrNull();
+        if (other != null) {
+            throw new IllegalStateException("Cannot run event loop '" + name + "' while loop '" + other.name
+                    + "' is running on this thread" + (Task.CURRENT.isBound() ? " (inside a coroutine: use await)" : ""));
+        }
     }
 
     /**
@@ -293,10 +308,10 @@ public final class EventLoop implements Executor {
         for (Task<?> t : pending) {
             t.destroyed = true;
         }
-        for (Handle h : ready) {
-            h.dropped();
+        Handle h;
+        while ((h = ready.poll()) != null) {
+            drop(h);
         }
-        ready.clear();
         timers.clear();
         dropInbox();
         for (Task<?> t : pending) {
@@ -398,17 +413,22 @@ public final class EventLoop implements Executor {
         log.error(sb.toString(), context.exception());
     }
 
-    /** Reports on the loop's thread when the loop is open (the handler's usual thread), else right here. */
+    /**
+     * Reports on the loop's thread when the loop is open (the handler's usual thread), else right here. A
+     * report the loop never runs because it closes first is made by whoever drops it: never lost.
+     */
     void reportFromAnyThread(ErrorContext context) {
-        if (!closed) {
-            try {
-                callSoonThreadsafe(() -> callExceptionHandler(context));
-                return;
-            } catch (RejectedExecutionException closedMeanwhile) {
-                // fall through
-            }
+        Runnable report = () -> callExceptionHandler(context);
+        try {
+            submit(new Handle(this, report) {
+                @Override
+                void dropped() {
+                    report.run();
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            report.run();
         }
-        callExceptionHandler(context);
     }
 
     /** {@code loop.set_debug}: time every callback, warn about slow ones, remember where handles came from. */
@@ -487,19 +507,21 @@ public final class EventLoop implements Executor {
         }
         // Run only what is ready now: what these callbacks schedule waits for the next iteration.
         int ntodo = ready.size();
+        int ran = 0;
         boolean timed = debug;
         for (int i = 0; i < ntodo; i++) {
             h = ready.poll();
             if (h.isCancelled()) {
                 continue;
             }
+            ran++;
             if (timed) {
                 runTimed(h);
             } else {
                 runHandle(h);
             }
         }
-        stats.iteration(ntodo, ntodo == 0 ? 0 : time() - now, ready.size(), timers.size());
+        stats.iteration(ran, ran == 0 ? 0 : time() - now, ready.size(), timers.size());
     }
 
     private void runHandle(Handle h) {
@@ -541,15 +563,19 @@ public final class EventLoop implements Executor {
             try {
                 Handle h;
                 while ((h = inbox.poll()) != null) {
-                    try {
-                        h.dropped();
-                    } catch (Throwable e) {
-                        callExceptionHandler(new ErrorContext("Exception while dropping " + h, e, null, h));
-                    }
+                    drop(h);
                 }
             } finally {
                 DRAINING.setVolatile(this, 0);
             }
+        }
+    }
+
+    private void drop(Handle h) {
+        try {
+            h.dropped();
+        } catch (Throwable e) {
+            callExceptionHandler(new ErrorContext("Exception while dropping " + h, e, null, h));
         }
     }
 
