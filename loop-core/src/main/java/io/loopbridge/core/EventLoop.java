@@ -85,6 +85,7 @@ public final class EventLoop implements Executor {
         return builder().build();
     }
 
+    /** A builder for a loop with a name, debug mode, slow-callback threshold or exception handler. */
     public static Builder builder() {
         return new Builder();
     }
@@ -374,6 +375,7 @@ public final class EventLoop implements Executor {
         this.exceptionHandler = handler;
     }
 
+    /** The handler set, or null for the default: {@code get_exception_handler}. Any thread. */
     public ExceptionHandler getExceptionHandler() {
         return exceptionHandler;
     }
@@ -385,15 +387,24 @@ public final class EventLoop implements Executor {
     public void callExceptionHandler(ErrorContext context) {
         Objects.requireNonNull(context, "context");
         ExceptionHandler h = exceptionHandler;
-        if (h == null) {
-            defaultExceptionHandler(context);
-            return;
+        if (h != null) {
+            try {
+                h.handle(this, context);
+                return;
+            } catch (Throwable t) {
+                logError(new ErrorContext("Unhandled error in exception handler", t, null, null));
+                // and the original error is logged below, as asyncio does
+            }
         }
+        logError(context);
+    }
+
+    /** The default handler, which must not fail either: a culprit's toString() may throw. */
+    private void logError(ErrorContext context) {
         try {
-            h.handle(this, context);
-        } catch (Throwable t) {
-            defaultExceptionHandler(new ErrorContext("Unhandled error in exception handler", t, null, null));
             defaultExceptionHandler(context);
+        } catch (Throwable t) {
+            log.error("Exception in default exception handler [loop {}]", name, t);
         }
     }
 
@@ -431,16 +442,20 @@ public final class EventLoop implements Executor {
         }
     }
 
-    /** {@code loop.set_debug}: time every callback, warn about slow ones, remember where handles came from. */
+    /**
+     * {@code loop.set_debug}: time every callback, count and warn about slow ones, remember where handles
+     * were scheduled. Any thread; takes effect from the next iteration.
+     */
     public void setDebug(boolean enabled) {
         this.debug = enabled;
     }
 
+    /** {@code loop.get_debug}. Any thread. */
     public boolean isDebug() {
         return debug;
     }
 
-    /** {@code loop.slow_callback_duration}: the threshold for the debug-mode warning (default 100 ms). */
+    /** {@code loop.slow_callback_duration}: the threshold for the debug-mode warning (default 100 ms). Any thread. */
     public void setSlowCallbackDuration(Duration threshold) {
         Objects.requireNonNull(threshold, "threshold");
         if (threshold.isNegative()) {
@@ -449,10 +464,12 @@ public final class EventLoop implements Executor {
         this.slowCallbackNanos = threshold.toNanos();
     }
 
+    /** The debug-mode slow-callback threshold. Any thread. */
     public Duration getSlowCallbackDuration() {
         return Duration.ofNanos(slowCallbackNanos);
     }
 
+    /** The loop's name, as used in logs, errors and metrics. Any thread. */
     public String name() {
         return name;
     }
@@ -541,7 +558,7 @@ public final class EventLoop implements Executor {
         long took = System.nanoTime() - t0;
         if (took >= slowCallbackNanos) {
             stats.slowCallback();
-            log.warn("Executing {} took {} ms [loop {}]", h, took / 1_000_000.0, name, h.origin);
+            log.warn("Executing {} took {} ms [loop {}]", h, String.format("%.3f", took / 1e6), name, h.origin);
         }
     }
 
@@ -676,6 +693,7 @@ public final class EventLoop implements Executor {
             return this;
         }
 
+        /** The debug-mode slow-callback threshold; default 100 ms. */
         public Builder slowCallbackDuration(Duration threshold) {
             Objects.requireNonNull(threshold, "threshold");
             if (threshold.isNegative()) {
@@ -685,11 +703,13 @@ public final class EventLoop implements Executor {
             return this;
         }
 
+        /** The exception handler; default none (errors are logged). */
         public Builder exceptionHandler(ExceptionHandler handler) {
             this.exceptionHandler = handler;
             return this;
         }
 
+        /** A new, not yet running loop. */
         public EventLoop build() {
             return new EventLoop(this);
         }

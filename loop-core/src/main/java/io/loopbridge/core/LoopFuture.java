@@ -151,20 +151,23 @@ public class LoopFuture<T> {
     }
 
     /**
-     * Removes every registration of {@code callback}: {@code Future.remove_done_callback}. Returns how many
-     * were removed. Loop thread only.
+     * Removes every registration of {@code callback} not yet scheduled: {@code Future.remove_done_callback}.
+     * Returns how many were removed. Callbacks are compared with {@code equals}, as asyncio compares with
+     * {@code ==}; note that two evaluations of a method reference are not equal, so keep the one you added.
+     * Loop thread only.
      */
     public final int removeDoneCallback(Consumer<? super LoopFuture<T>> callback) {
+        Objects.requireNonNull(callback, "callback");
         loop.checkThread("removeDoneCallback", "loop.callSoonThreadsafe");
         Object cbs = callbacks;
-        if (cbs == callback) {
-            callbacks = null;
-            return 1;
-        }
         if (cbs instanceof CallbackList list) {
             int before = list.size();
-            list.removeIf(c -> c == callback);
+            list.removeIf(callback::equals);
             return before - list.size();
+        }
+        if (callback.equals(cbs)) {
+            callbacks = null;
+            return 1;
         }
         return 0;
     }

@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * A binary min-heap of timers ordered by deadline, then scheduling order. Each timer knows its index,
- * so cancelling removes it in O(log n): a loop that schedules and cancels millions of timers keeps a heap
- * no larger than its live timers (asyncio instead compacts once more than half are cancelled).
+ * so cancelling removes it in O(log n), and the array shrinks when a quarter full: a loop that schedules and
+ * cancels millions of timers holds at most four slots per live timer (asyncio instead compacts once more
+ * than half of its heap is cancelled).
  * Loop thread only.
  */
 final class TimerQueue {

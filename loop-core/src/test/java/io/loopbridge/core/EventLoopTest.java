@@ -610,6 +610,54 @@ class EventLoopTest {
         }
     }
 
+    @Test
+    void aCallbackWhoseToStringThrowsIsStillReportedAndTheLoopGoesOn() {
+        List<ErrorContext> seen = new ArrayList<>();
+        loop.setExceptionHandler((l, c) -> seen.add(c));
+        Handle h = loop.callSoon(new Runnable() {
+            @Override
+            public void run() {
+                throw new IllegalArgumentException("run failed");
+            }
+
+            @Override
+            public String toString() {
+                throw new UnsupportedOperationException("toString failed");
+            }
+        });
+        loop.callSoon(() -> log.add("alive"));
+        runOneIteration();
+        assertThat(log).containsExactly("alive");
+        assertThat(seen).singleElement().satisfies(c -> {
+            assertThat(c.handle()).isSameAs(h);
+            assertThat(c.message()).contains("Exception in callback", "toString() failed",
+                    "UnsupportedOperationException: toString failed");
+        });
+    }
+
+    /** asyncio guards its default handler too: "Exception in default exception handler". */
+    @Test
+    void theDefaultHandlerFailingIsLoggedNotThrown() {
+        Object badValue = new Object() {
+            @Override
+            public String toString() {
+                throw new UnsupportedOperationException("value toString failed");
+            }
+        };
+        LoopFuture<Object> f = loop.createFuture();
+        f.setResult(badValue);
+        for (ExceptionHandler handler : java.util.Arrays.asList(null, (ExceptionHandler) (l, c) -> {
+            throw new IllegalStateException("handler broke");
+        })) {
+            loop.setExceptionHandler(handler);
+            try (LogCapture logs = new LogCapture()) {
+                loop.callExceptionHandler(new ErrorContext("something failed", null, f, null));
+                assertThat(logs.text()).contains("Exception in default exception handler [loop under-test]",
+                        "value toString failed");
+            }
+        }
+    }
+
     /* 100,000 call_soon(boom) -> the handler ran 100000 times, the loop is fine. */
     @Test
     void aHundredThousandThrowingCallbacksAllReachTheHandlerAndTheLoopLives() throws Exception {

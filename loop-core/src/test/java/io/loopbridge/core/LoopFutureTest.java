@@ -179,6 +179,26 @@ class LoopFutureTest {
         assertThat(log).containsExactly("set", "cb2 true", "cb3");
     }
 
+    /** asyncio compares with ==, i.e. __eq__: a callback equal to a registered one removes it. */
+    @Test
+    void removeDoneCallbackComparesWithEquals() {
+        record Tagged(String tag, List<Object> log) implements Consumer<LoopFuture<String>> {
+            @Override
+            public void accept(LoopFuture<String> f) {
+                log.add(tag);
+            }
+        }
+        LoopFuture<String> f = loop.createFuture();
+        f.addDoneCallback(new Tagged("x", log));
+        f.addDoneCallback(new Tagged("y", log));
+        f.addDoneCallback(new Tagged("x", log));
+        assertThat(f.removeDoneCallback(new Tagged("x", log))).isEqualTo(2);
+        f.setResult("done");
+        runOneIteration();
+        assertThat(log).containsExactly("y");
+        assertThatThrownBy(() -> f.removeDoneCallback(null)).isInstanceOf(NullPointerException.class);
+    }
+
     @Test
     void theOnlyCallbackCanBeRemoved() {
         LoopFuture<String> f = loop.createFuture();
