@@ -52,7 +52,7 @@ public final class EventLoop implements Executor {
     final TimerQueue timers = new TimerQueue();
     /** Thread-safe submissions: many producers, the loop the only consumer. */
     private final MpscUnboundedXaddArrayQueue<Handle> inbox = new MpscUnboundedXaddArrayQueue<>(1024);
-    private final IdleWaiter waiter = IdleWaiter.PARKING;
+    private final IdleWaiter waiter;
     private final LoopStats stats = new LoopStats(this);
     final TaskRegistry tasks = new TaskRegistry();
 
@@ -78,6 +78,7 @@ public final class EventLoop implements Executor {
         this.debug = b.debug;
         this.slowCallbackNanos = b.slowCallbackDuration.toNanos();
         this.exceptionHandler = b.exceptionHandler;
+        this.waiter = b.waiter;
     }
 
     /** A new loop with default settings: {@code asyncio.new_event_loop()}. */
@@ -572,6 +573,11 @@ public final class EventLoop implements Executor {
             // A producer that still sees 1 only costs us one spurious wake-up later.
             WAKEUP_NEEDED.setOpaque(this, 0);
         }
+        if (Thread.interrupted()) {
+            // An interrupt flag left set (by a callback restoring it, say) would make every park return at
+            // once: an idle loop spinning a core. Like Netty's loops we clear it; stop() is how to stop a loop.
+            log.debug("Event loop '{}' woke up because its thread was interrupted; use stop() to stop it", name);
+        }
     }
 
     /** After close: drop whatever is in the inbox, telling each handle. Any thread, one at a time. */
@@ -677,6 +683,7 @@ public final class EventLoop implements Executor {
         private boolean debug = Boolean.getBoolean("loopbridge.debug");
         private Duration slowCallbackDuration = Duration.ofMillis(100);
         private ExceptionHandler exceptionHandler;
+        private IdleWaiter waiter = IdleWaiter.PARKING;
 
         private Builder() {
         }
@@ -706,6 +713,12 @@ public final class EventLoop implements Executor {
         /** The exception handler; default none (errors are logged). */
         public Builder exceptionHandler(ExceptionHandler handler) {
             this.exceptionHandler = handler;
+            return this;
+        }
+
+        /** How the loop waits for work (package-private: the seam for a Netty I/O driver, and for tests). */
+        Builder idleWaiter(IdleWaiter waiter) {
+            this.waiter = Objects.requireNonNull(waiter, "waiter");
             return this;
         }
 

@@ -364,6 +364,28 @@ class EventLoopTest {
         }
     }
 
+    /** A callback that leaves the loop thread's interrupt flag set must not turn the idle loop into a spin. */
+    @Test
+    void anInterruptedLoopThreadStillParksWhenIdle() throws Exception {
+        CountingWaiter waiter = new CountingWaiter();
+        EventLoop idle = EventLoop.builder().name("interrupted").idleWaiter(waiter).build();
+        try (LoopThread lt = new LoopThread(idle)) {
+            lt.call(() -> {
+                Thread.currentThread().interrupt(); // e.g. catch (InterruptedException e) { interrupt(); }
+                return null;
+            });
+            int before = waiter.waits.get();
+            // Observe an idle window (a measurement, not a synchronisation): a parked loop waits once or
+            // twice in it; an interrupted park returns at once, so a spinning loop waits millions of times.
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200);
+            while (System.nanoTime() - end < 0) {
+                Thread.onSpinWait();
+            }
+            assertThat(waiter.waits.get() - before).as("waits in an idle 200 ms").isLessThanOrEqualTo(3);
+            assertThat(lt.call(() -> "still serving")).isEqualTo("still serving");
+        }
+    }
+
     @Test
     void runForeverOnAVirtualThreadFails() throws Exception {
         AtomicReference<Throwable> error = new AtomicReference<>();

@@ -161,6 +161,53 @@ class ThreadsafeSubmissionStressTest {
         assertThat(median).as("median wake-up latency, ns").isLessThan(TimeUnit.MILLISECONDS.toNanos(1));
     }
 
+    /**
+     * A busy loop is not disturbed: producers submitting while it runs a callback never call the waiter's
+     * wake-up (an unpark, a system call); a parked loop is woken exactly by it.
+     */
+    @Test
+    void aBusyLoopIsNotWokenOnlyAParkedOneIs() throws Exception {
+        CountingWaiter counting = new CountingWaiter();
+        java.util.concurrent.atomic.AtomicInteger wakeUps = counting.wakeUps;
+        EventLoop loop = EventLoop.builder().name("busy").idleWaiter(counting).build();
+        try (LoopThread lt = new LoopThread(loop)) {
+            CountDownLatch inCallback = new CountDownLatch(1);
+            CountDownLatch submitted = new CountDownLatch(1);
+            CountDownLatch allRan = new CountDownLatch(10_000);
+            loop.callSoonThreadsafe(() -> {
+                inCallback.countDown();
+                try {
+                    submitted.await(); // the loop is busy for as long as the producers submit
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(inCallback.await(10, TimeUnit.SECONDS)).isTrue();
+            int before = wakeUps.get();
+            List<Thread> producers = new ArrayList<>();
+            for (int p = 0; p < 4; p++) {
+                producers.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < 2_500; i++) {
+                        loop.callSoonThreadsafe(allRan::countDown);
+                    }
+                }));
+            }
+            for (Thread t : producers) {
+                join(t);
+            }
+            assertThat(wakeUps.get()).as("wake-ups while the loop was busy").isEqualTo(before);
+            submitted.countDown();
+            assertThat(allRan.await(10, TimeUnit.SECONDS)).isTrue();
+
+            awaitParked(lt.thread);
+            int parkedBefore = wakeUps.get();
+            CountDownLatch woke = new CountDownLatch(1);
+            loop.callSoonThreadsafe(woke::countDown);
+            assertThat(woke.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(wakeUps.get()).as("a parked loop is woken once").isEqualTo(parkedBefore + 1);
+        }
+    }
+
     /** Waits (bounded, no sleeping) until the loop thread is parked with nothing to do. */
     private static void awaitParked(Thread loopThread) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
