@@ -229,13 +229,17 @@ class ThreadsafeSubmissionStressTest {
     @Test
     void submissionsRacingWithCloseEachRunOrAreDroppedOrAreRejected() throws Exception {
         int producers = 4;
+        long[] totals = new long[3];
         for (int round = 0; round < 20; round++) {
             long seed = SEED + 1000L * round;
-            raceWithClose(producers, seed);
+            raceWithClose(producers, seed, totals);
         }
+        System.out.printf("close races: %d ran, %d dropped by close (of them ours: %d), seed %d%n",
+                totals[0], totals[1], totals[2], SEED);
+        assertThat(totals[1]).as("the races did drop submissions (else they tested nothing)").isPositive();
     }
 
-    private void raceWithClose(int producers, long seed) throws Exception {
+    private void raceWithClose(int producers, long seed, long[] totals) throws Exception {
         EventLoop loop = EventLoop.builder().name("closing").build();
         Random main = new Random(seed);
         int[] ranPerProducer = new int[producers];
@@ -330,6 +334,11 @@ class ThreadsafeSubmissionStressTest {
         }
         assertThat(dropped.get()).as("every accepted handle that did not run was dropped, seed %d", seed)
                 .isEqualTo(totalDroppable);
+        for (int p = 0; p < producers; p++) {
+            totals[0] += ranPerProducer[p];
+            totals[1] += accepted[p] - ranPerProducer[p];
+        }
+        totals[2] += dropped.get();
     }
 
     private static void join(Thread t) {
