@@ -11,7 +11,8 @@ import java.util.function.Consumer;
  *
  * <p>States: pending, then finished (a result or an exception) or cancelled; once done it never changes.
  * Done-callbacks and the tasks awaiting it are always <em>scheduled</em> on the loop, in registration order,
- * never run inline.
+ * never run inline (once the loop is closed there is nothing to schedule on: then the completing thread runs
+ * them, rather than leave anyone waiting).
  *
  * <p>Thread-safety: {@link #isDone()} and {@link #isCancelled()} may be read from any thread, and so may
  * {@link #result()} and {@link #exception()} once {@code isDone()} was seen true. Everything else belongs to

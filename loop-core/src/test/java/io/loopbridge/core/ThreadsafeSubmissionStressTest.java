@@ -309,8 +309,13 @@ class ThreadsafeSubmissionStressTest {
             Thread.onSpinWait();
         }
         lt.stop();
-        // The loop has stopped: what ran is final unless close() wrongly runs something.
+        // The loop has stopped: what ran is final unless close() wrongly runs something. Let the producers
+        // queue a few more (bounded wait, no sleeping) so that close() has something to drop while they race on.
         int[] ranBeforeClose = ranPerProducer.clone();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (loop.stats().inboxCount() < producers && System.nanoTime() - deadline < 0) {
+            Thread.yield();
+        }
         closedFlag[0] = true; // published to any later callback by close()'s volatile write
         loop.close();
         CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
