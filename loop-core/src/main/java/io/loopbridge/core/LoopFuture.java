@@ -281,7 +281,7 @@ public class LoopFuture<T> {
         String s = switch (state) {
             case PENDING -> "pending";
             case CANCELLED -> "cancelled";
-            default -> exception != null ? "failed: " + exception : "finished: " + value;
+            default -> exception != null ? "failed: " + Handle.describe(exception) : "finished: " + Handle.describe(value);
         };
         return getClass().getSimpleName() + "[" + s + "]";
     }

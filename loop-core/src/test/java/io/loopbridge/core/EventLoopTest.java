@@ -660,14 +660,12 @@ class EventLoopTest {
     /** asyncio guards its default handler too: "Exception in default exception handler". */
     @Test
     void theDefaultHandlerFailingIsLoggedNotThrown() {
-        Object badValue = new Object() {
+        LoopFuture<Object> f = new LoopFuture<>(loop) {
             @Override
             public String toString() {
-                throw new UnsupportedOperationException("value toString failed");
+                throw new UnsupportedOperationException("future toString failed");
             }
         };
-        LoopFuture<Object> f = loop.createFuture();
-        f.setResult(badValue);
         for (ExceptionHandler handler : java.util.Arrays.asList(null, (ExceptionHandler) (l, c) -> {
             throw new IllegalStateException("handler broke");
         })) {
@@ -675,7 +673,7 @@ class EventLoopTest {
             try (LogCapture logs = new LogCapture()) {
                 loop.callExceptionHandler(new ErrorContext("something failed", null, f, null));
                 assertThat(logs.text()).contains("Exception in default exception handler [loop under-test]",
-                        "value toString failed");
+                        "future toString failed");
             }
         }
     }

@@ -121,6 +121,19 @@ class LoopFutureTest {
     }
 
     @Test
+    void aResultWhoseToStringThrowsStillGetsAClearInvalidStateError() {
+        LoopFuture<Object> f = loop.createFuture();
+        f.setResult(new Object() {
+            @Override
+            public String toString() {
+                throw new UnsupportedOperationException("no toString");
+            }
+        });
+        assertThatThrownBy(() -> f.setResult("again")).isExactlyInstanceOf(InvalidStateException.class)
+                .hasMessageContaining("already done").hasMessageContaining("toString() failed");
+    }
+
+    @Test
     void badInputFailsAtTheCall() {
         LoopFuture<Integer> f = loop.createFuture();
         assertThatThrownBy(() -> f.setException(null)).isInstanceOf(NullPointerException.class);
