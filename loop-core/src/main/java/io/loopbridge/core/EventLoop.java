@@ -49,10 +49,10 @@ public final class EventLoop implements Executor {
 
     private final String name;
     private final ArrayDeque<Handle> ready = new ArrayDeque<>(256);
-    private final TimerQueue timers = new TimerQueue();
+    final TimerQueue timers = new TimerQueue();
     /** Thread-safe submissions: many producers, the loop the only consumer. */
     private final MpscUnboundedXaddArrayQueue<Handle> inbox = new MpscUnboundedXaddArrayQueue<>(1024);
-    private final IdleWaiter waiter = IdleWaiter.PARKING;
+    private final IdleWaiter waiter;
     private final LoopStats stats = new LoopStats(this);
     final TaskRegistry tasks = new TaskRegistry();
 
@@ -78,6 +78,7 @@ public final class EventLoop implements Executor {
         this.debug = b.debug;
         this.slowCallbackNanos = b.slowCallbackDuration.toNanos();
         this.exceptionHandler = b.exceptionHandler;
+        this.waiter = b.waiter;
     }
 
     /** A new loop with default settings: {@code asyncio.new_event_loop()}. */
@@ -85,6 +86,7 @@ public final class EventLoop implements Executor {
         return builder().build();
     }
 
+    /** A builder for a loop with a name, debug mode, slow-callback threshold or exception handler. */
     public static Builder builder() {
         return new Builder();
     }
@@ -134,12 +136,19 @@ public final class EventLoop implements Executor {
     /**
      * Schedules {@code callback} from any thread: {@code loop.call_soon_threadsafe}. Submissions from one
      * thread run in order. A parked loop is woken at once; a busy one is not disturbed (no system call).
+     * Called on the loop itself it is {@link #callSoon}, so it keeps its place among callSoon's callbacks
+     * as in asyncio.
      *
      * @throws RejectedExecutionException if the loop is closed
      */
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        return submit(new Handle(this, callback));
+        Handle h = new Handle(this, callback);
+        if (debug) {
+            h.origin = new Throwable("scheduled here");
+        }
+        schedule(h, false);
+        return h;
     }
 
     /** {@link Executor} view of {@link #callSoonThreadsafe}: any thread. */
@@ -187,15 +196,7 @@ public final class EventLoop implements Executor {
      * @throws RejectedExecutionException if the loop is closed
      */
     public void runForever() {
-        checkOpen();
-        if (thread != null) {
-            throw new IllegalStateException("Event loop '" + name + "' is already running");
-        }
-        EventLoop other = runningLoopOrNull();
-        if (other != null) {
-            throw new IllegalStateException("Cannot run event loop '" + name + "' while loop '" + other.name
-                    + "' is running on this thread" + (Task.CURRENT.isBound() ? " (inside a coroutine: use await)" : ""));
-        }
+        checkCanRun();
         Thread current = Thread.currentThread();
         if (current.isVirtual()) {
             throw new IllegalStateException("Event loop '" + name + "' cannot run on a virtual thread ("
@@ -226,14 +227,10 @@ public final class EventLoop implements Executor {
      */
     public <T> T runUntilComplete(LoopFuture<T> future) throws Exception {
         Objects.requireNonNull(future, "future");
-        checkOpen();
+        checkCanRun();
         if (future.loop != this) {
             throw new IllegalArgumentException("The future belongs to loop '" + future.loop.name
                     + "', not '" + name + "'");
-        }
-        if (thread != null || runningLoopOrNull() != null) {
-            throw new IllegalStateException("runUntilComplete cannot be called while an event loop is running"
-                    + " on this thread; inside a coroutine use future.await()");
         }
         Consumer<LoopFuture<T>> stopper = f -> stop();
         future.addDoneCallback(stopper);
@@ -248,9 +245,29 @@ public final class EventLoop implements Executor {
         return future.result();
     }
 
-    /** Wraps {@code coroutine} in a task and runs the loop until it is done. */
+    /**
+     * Wraps {@code coroutine} in a task and runs the loop until it is done. Checked before the task is
+     * made, as asyncio does, so a refused call leaves no orphan task behind.
+     */
     public <T> T runUntilComplete(Coroutine<T> coroutine) throws Exception {
+        Objects.requireNonNull(coroutine, "coroutine");
+        checkCanRun();
         return runUntilComplete(createTask(coroutine));
+    }
+
+    /** asyncio's {@code _check_closed} and {@code _check_running}. */
+    private void checkCanRun() {
+        checkOpen();
+        Thread owner = thread;
+        if (owner != null) {
+            throw new IllegalStateException("Event loop '" + name + "' is already running (on thread '"
+                    + owner.getName() + "')" + (Task.CURRENT.isBound() ? "; inside a coroutine use future.await()" : ""));
+        }
+        EventLoop other = runningLoopOrNull();
+        if (other != null) {
+            throw new IllegalStateException("Cannot run event loop '" + name + "' while loop '" + other.name
+                    + "' is running on this thread" + (Task.CURRENT.isBound() ? " (inside a coroutine: use await)" : ""));
+        }
     }
 
     /**
@@ -293,10 +310,10 @@ public final class EventLoop implements Executor {
         for (Task<?> t : pending) {
             t.destroyed = true;
         }
-        for (Handle h : ready) {
-            h.dropped();
+        Handle h;
+        while ((h = ready.poll()) != null) {
+            drop(h);
         }
-        ready.clear();
         timers.clear();
         dropInbox();
         for (Task<?> t : pending) {
@@ -359,6 +376,7 @@ public final class EventLoop implements Executor {
         this.exceptionHandler = handler;
     }
 
+    /** The handler set, or null for the default: {@code get_exception_handler}. Any thread. */
     public ExceptionHandler getExceptionHandler() {
         return exceptionHandler;
     }
@@ -370,15 +388,24 @@ public final class EventLoop implements Executor {
     public void callExceptionHandler(ErrorContext context) {
         Objects.requireNonNull(context, "context");
         ExceptionHandler h = exceptionHandler;
-        if (h == null) {
-            defaultExceptionHandler(context);
-            return;
+        if (h != null) {
+            try {
+                h.handle(this, context);
+                return;
+            } catch (Throwable t) {
+                logError(new ErrorContext("Unhandled error in exception handler", t, null, null));
+                // and the original error is logged below, as asyncio does
+            }
         }
+        logError(context);
+    }
+
+    /** The default handler, which must not fail either: a culprit's toString() may throw. */
+    private void logError(ErrorContext context) {
         try {
-            h.handle(this, context);
-        } catch (Throwable t) {
-            defaultExceptionHandler(new ErrorContext("Unhandled error in exception handler", t, null, null));
             defaultExceptionHandler(context);
+        } catch (Throwable t) {
+            log.error("Exception in default exception handler [loop {}]", name, t);
         }
     }
 
@@ -398,29 +425,38 @@ public final class EventLoop implements Executor {
         log.error(sb.toString(), context.exception());
     }
 
-    /** Reports on the loop's thread when the loop is open (the handler's usual thread), else right here. */
+    /**
+     * Reports on the loop's thread when the loop is open (the handler's usual thread), else right here. A
+     * report the loop never runs because it closes first is made by whoever drops it: never lost.
+     */
     void reportFromAnyThread(ErrorContext context) {
-        if (!closed) {
-            try {
-                callSoonThreadsafe(() -> callExceptionHandler(context));
-                return;
-            } catch (RejectedExecutionException closedMeanwhile) {
-                // fall through
-            }
+        Runnable report = () -> callExceptionHandler(context);
+        try {
+            submit(new Handle(this, report) {
+                @Override
+                void dropped() {
+                    report.run();
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            report.run();
         }
-        callExceptionHandler(context);
     }
 
-    /** {@code loop.set_debug}: time every callback, warn about slow ones, remember where handles came from. */
+    /**
+     * {@code loop.set_debug}: time every callback, count and warn about slow ones, remember where handles
+     * were scheduled. Any thread; takes effect from the next iteration.
+     */
     public void setDebug(boolean enabled) {
         this.debug = enabled;
     }
 
+    /** {@code loop.get_debug}. Any thread. */
     public boolean isDebug() {
         return debug;
     }
 
-    /** {@code loop.slow_callback_duration}: the threshold for the debug-mode warning (default 100 ms). */
+    /** {@code loop.slow_callback_duration}: the threshold for the debug-mode warning (default 100 ms). Any thread. */
     public void setSlowCallbackDuration(Duration threshold) {
         Objects.requireNonNull(threshold, "threshold");
         if (threshold.isNegative()) {
@@ -429,10 +465,12 @@ public final class EventLoop implements Executor {
         this.slowCallbackNanos = threshold.toNanos();
     }
 
+    /** The debug-mode slow-callback threshold. Any thread. */
     public Duration getSlowCallbackDuration() {
         return Duration.ofNanos(slowCallbackNanos);
     }
 
+    /** The loop's name, as used in logs, errors and metrics. Any thread. */
     public String name() {
         return name;
     }
@@ -487,19 +525,21 @@ public final class EventLoop implements Executor {
         }
         // Run only what is ready now: what these callbacks schedule waits for the next iteration.
         int ntodo = ready.size();
+        int ran = 0;
         boolean timed = debug;
         for (int i = 0; i < ntodo; i++) {
             h = ready.poll();
             if (h.isCancelled()) {
                 continue;
             }
+            ran++;
             if (timed) {
                 runTimed(h);
             } else {
                 runHandle(h);
             }
         }
-        stats.iteration(ntodo, ntodo == 0 ? 0 : time() - now, ready.size(), timers.size());
+        stats.iteration(ran, ran == 0 ? 0 : time() - now, ready.size(), timers.size());
     }
 
     private void runHandle(Handle h) {
@@ -519,7 +559,7 @@ public final class EventLoop implements Executor {
         long took = System.nanoTime() - t0;
         if (took >= slowCallbackNanos) {
             stats.slowCallback();
-            log.warn("Executing {} took {} ms [loop {}]", h, took / 1_000_000.0, name, h.origin);
+            log.warn("Executing {} took {} ms [loop {}]", h, String.format("%.3f", took / 1e6), name, h.origin);
         }
     }
 
@@ -533,6 +573,11 @@ public final class EventLoop implements Executor {
             // A producer that still sees 1 only costs us one spurious wake-up later.
             WAKEUP_NEEDED.setOpaque(this, 0);
         }
+        if (Thread.interrupted()) {
+            // An interrupt flag left set (by a callback restoring it, say) would make every park return at
+            // once: an idle loop spinning a core. Like Netty's loops we clear it; stop() is how to stop a loop.
+            log.debug("Event loop '{}' woke up because its thread was interrupted; use stop() to stop it", name);
+        }
     }
 
     /** After close: drop whatever is in the inbox, telling each handle. Any thread, one at a time. */
@@ -541,15 +586,19 @@ public final class EventLoop implements Executor {
             try {
                 Handle h;
                 while ((h = inbox.poll()) != null) {
-                    try {
-                        h.dropped();
-                    } catch (Throwable e) {
-                        callExceptionHandler(new ErrorContext("Exception while dropping " + h, e, null, h));
-                    }
+                    drop(h);
                 }
             } finally {
                 DRAINING.setVolatile(this, 0);
             }
+        }
+    }
+
+    private void drop(Handle h) {
+        try {
+            h.dropped();
+        } catch (Throwable e) {
+            callExceptionHandler(new ErrorContext("Exception while dropping " + h, e, null, h));
         }
     }
 
@@ -634,6 +683,7 @@ public final class EventLoop implements Executor {
         private boolean debug = Boolean.getBoolean("loopbridge.debug");
         private Duration slowCallbackDuration = Duration.ofMillis(100);
         private ExceptionHandler exceptionHandler;
+        private IdleWaiter waiter = IdleWaiter.PARKING;
 
         private Builder() {
         }
@@ -650,6 +700,7 @@ public final class EventLoop implements Executor {
             return this;
         }
 
+        /** The debug-mode slow-callback threshold; default 100 ms. */
         public Builder slowCallbackDuration(Duration threshold) {
             Objects.requireNonNull(threshold, "threshold");
             if (threshold.isNegative()) {
@@ -659,11 +710,19 @@ public final class EventLoop implements Executor {
             return this;
         }
 
+        /** The exception handler; default none (errors are logged). */
         public Builder exceptionHandler(ExceptionHandler handler) {
             this.exceptionHandler = handler;
             return this;
         }
 
+        /** How the loop waits for work (package-private: the seam for a Netty I/O driver, and for tests). */
+        Builder idleWaiter(IdleWaiter waiter) {
+            this.waiter = Objects.requireNonNull(waiter, "waiter");
+            return this;
+        }
+
+        /** A new, not yet running loop. */
         public EventLoop build() {
             return new EventLoop(this);
         }

@@ -30,6 +30,7 @@ public class Handle {
         }
     }
 
+    /** Whether {@link #cancel()} was called: {@code Handle.cancelled()}. Any thread. */
     public boolean isCancelled() {
         return cancelled;
     }
@@ -46,6 +47,16 @@ public class Handle {
     @Override
     public String toString() {
         Runnable cb = callback;
-        return getClass().getSimpleName() + "[" + (cancelled ? "cancelled" : String.valueOf(cb)) + "]";
+        return getClass().getSimpleName() + "[" + (cancelled ? "cancelled" : describe(cb)) + "]";
+    }
+
+    /** A user object's toString() for an error message: if that throws too, the message must still be made. */
+    static String describe(Object o) {
+        try {
+            return String.valueOf(o);
+        } catch (Throwable e) {
+            return o.getClass().getName() + "@" + Integer.toHexString(System.identityHashCode(o))
+                    + " (toString() failed: " + e + ")";
+        }
     }
 }

@@ -11,7 +11,8 @@ import java.util.function.Consumer;
  *
  * <p>States: pending, then finished (a result or an exception) or cancelled; once done it never changes.
  * Done-callbacks and the tasks awaiting it are always <em>scheduled</em> on the loop, in registration order,
- * never run inline.
+ * never run inline (once the loop is closed there is nothing to schedule on: then the completing thread runs
+ * them, rather than leave anyone waiting).
  *
  * <p>Thread-safety: {@link #isDone()} and {@link #isCancelled()} may be read from any thread, and so may
  * {@link #result()} and {@link #exception()} once {@code isDone()} was seen true. Everything else belongs to
@@ -151,20 +152,23 @@ public class LoopFuture<T> {
     }
 
     /**
-     * Removes every registration of {@code callback}: {@code Future.remove_done_callback}. Returns how many
-     * were removed. Loop thread only.
+     * Removes every registration of {@code callback} not yet scheduled: {@code Future.remove_done_callback}.
+     * Returns how many were removed. Callbacks are compared with {@code equals}, as asyncio compares with
+     * {@code ==}; note that two evaluations of a method reference are not equal, so keep the one you added.
+     * Loop thread only.
      */
     public final int removeDoneCallback(Consumer<? super LoopFuture<T>> callback) {
+        Objects.requireNonNull(callback, "callback");
         loop.checkThread("removeDoneCallback", "loop.callSoonThreadsafe");
         Object cbs = callbacks;
-        if (cbs == callback) {
-            callbacks = null;
-            return 1;
-        }
         if (cbs instanceof CallbackList list) {
             int before = list.size();
-            list.removeIf(c -> c == callback);
+            list.removeIf(callback::equals);
             return before - list.size();
+        }
+        if (callback.equals(cbs)) {
+            callbacks = null;
+            return 1;
         }
         return 0;
     }
@@ -277,7 +281,7 @@ public class LoopFuture<T> {
         String s = switch (state) {
             case PENDING -> "pending";
             case CANCELLED -> "cancelled";
-            default -> exception != null ? "failed: " + exception : "finished: " + value;
+            default -> exception != null ? "failed: " + Handle.describe(exception) : "finished: " + Handle.describe(value);
         };
         return getClass().getSimpleName() + "[" + s + "]";
     }

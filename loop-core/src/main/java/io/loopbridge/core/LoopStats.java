@@ -23,7 +23,7 @@ public final class LoopStats {
         this.loop = loop;
     }
 
-    /** Callbacks and coroutine steps run so far. */
+    /** Callbacks and coroutine steps run so far (cancelled ones are not run, so not counted). */
     public long callbacks() {
         return get(CALLBACKS);
     }
@@ -38,14 +38,17 @@ public final class LoopStats {
         return get(SLOW);
     }
 
+    /** Tasks that finished with a result. */
     public long tasksCompleted() {
         return get(COMPLETED);
     }
 
+    /** Tasks that finished with an exception. */
     public long tasksFailed() {
         return get(FAILED);
     }
 
+    /** Tasks that ended cancelled. */
     public long tasksCancelled() {
         return get(CANCELLED);
     }

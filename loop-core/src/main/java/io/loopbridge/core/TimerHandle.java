@@ -18,11 +18,12 @@ public final class TimerHandle extends Handle {
         this.sequence = sequence;
     }
 
-    /** The deadline, in {@link EventLoop#time()} nanoseconds. */
+    /** The deadline, in {@link EventLoop#time()} nanoseconds: {@code TimerHandle.when()}. Any thread. */
     public long when() {
         return when;
     }
 
+    /** Prevents the callback from running and removes it from the loop's timers at once. Loop thread only. */
     @Override
     public void cancel() {
         super.cancel();

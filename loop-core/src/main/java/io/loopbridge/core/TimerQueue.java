@@ -4,12 +4,15 @@ import java.util.Arrays;
 
 /**
  * A binary min-heap of timers ordered by deadline, then scheduling order. Each timer knows its index,
- * so cancelling removes it in O(log n): a loop that schedules and cancels millions of timers keeps a heap
- * no larger than its live timers (asyncio instead compacts once more than half are cancelled).
+ * so cancelling removes it in O(log n), and the array shrinks when a quarter full: a loop that schedules and
+ * cancels millions of timers holds at most four slots per live timer (asyncio instead compacts once more
+ * than half of its heap is cancelled).
  * Loop thread only.
  */
 final class TimerQueue {
-    private TimerHandle[] heap = new TimerHandle[64];
+    private static final int MIN_CAPACITY = 64;
+
+    private TimerHandle[] heap = new TimerHandle[MIN_CAPACITY];
     private int size;
 
     int size() {
@@ -52,11 +55,9 @@ final class TimerQueue {
         size = 0;
     }
 
-    /** Drops the spare capacity left behind after a burst of timers. */
-    void trim() {
-        if (heap.length > 64 && size < heap.length / 4) {
-            heap = Arrays.copyOf(heap, Math.max(64, size * 2));
-        }
+    /** The heap array's length: what the queue holds on to, live timers or not. */
+    int capacity() {
+        return heap.length;
     }
 
     private void removeAt(int i) {
@@ -69,6 +70,10 @@ final class TimerQueue {
             if (heap[i] == last) {
                 siftUp(i, last);
             }
+        }
+        if (size < heap.length >>> 2 && heap.length > MIN_CAPACITY) {
+            // Give back what a burst of timers left behind; halving at a quarter keeps it amortised O(1).
+            heap = Arrays.copyOf(heap, heap.length >>> 1);
         }
     }
 
