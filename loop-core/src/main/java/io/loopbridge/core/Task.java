@@ -266,9 +266,10 @@ public final class Task<T> extends LoopFuture<T> {
         return name;
     }
 
-    /** Any thread. */
+    /** Renames the task and its virtual thread, so thread dumps show the new name: {@code Task.set_name}. Any thread. */
     public void setName(String name) {
         this.name = Objects.requireNonNull(name, "name");
+        thread.setName(name);
     }
 
     /**
