@@ -161,7 +161,8 @@ public final class Task<T> extends LoopFuture<T> {
         waitingOn = future;
         future.addWaiter(this);
         if (mustCancel && future.cancel(cancelMessage)) {
-            mustCancel = false;
+            mustCancel = false; // delivered through the future
+            clearOwnInterrupt();
         }
         suspended = true;
         Engine.INSTANCE.suspend(this);
@@ -183,11 +184,19 @@ public final class Task<T> extends LoopFuture<T> {
         }
         if (mustCancel) {
             mustCancel = false;
-            if (interruptedToCancel) {
-                interruptedToCancel = false;
-                Thread.interrupted();
-            }
+            clearOwnInterrupt();
             throw new CancellationException(cancelMessage);
+        }
+    }
+
+    /**
+     * The cancellation is being delivered: an interrupt that {@link #cancel} sent to a JDK blocking call
+     * which returned anyway (e.g. a queue that was signalled first) must not hit the coroutine's next one.
+     */
+    private void clearOwnInterrupt() {
+        if (interruptedToCancel) {
+            interruptedToCancel = false;
+            Thread.interrupted();
         }
     }
 
