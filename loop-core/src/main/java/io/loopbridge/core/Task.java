@@ -219,7 +219,9 @@ public final class Task<T> extends LoopFuture<T> {
     /**
      * Requests cancellation: {@code Task.cancel(msg)}. Returns false if the task is already done. The
      * future it awaits is cancelled; otherwise the coroutine sees {@link CancellationException} at its next
-     * await. In the fast engine a JDK blocking call inside the coroutine is interrupted. Loop thread only.
+     * await. In the fast engine a JDK blocking call inside the coroutine is interrupted: the coroutine sees
+     * {@link InterruptedException} there, which ends the task cancelled if it escapes; if the coroutine
+     * swallows it, the request is still delivered at its next await. Loop thread only.
      */
     @Override
     public boolean cancel(String message) {

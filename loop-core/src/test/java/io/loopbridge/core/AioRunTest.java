@@ -201,7 +201,9 @@ class AioRunTest {
         assertThat(reports).extracting(ErrorContext::message).containsOnly("Task was destroyed but it is pending!");
         assertThat(reports).extracting(ErrorContext::future).containsExactlyInAnyOrderElementsOf(pending);
         for (Task<?> t : pending) {
-            assertThat(t.thread.join(Duration.ofSeconds(10))).as("thread of %s terminated", t).isTrue();
+            // The fallback engine starts a task's thread at its first step: one that never ran has none.
+            assertThat(t.thread.getState() == Thread.State.NEW || t.thread.join(Duration.ofSeconds(10)))
+                    .as("thread of %s terminated or never started", t).isTrue();
             assertThat(t.isCancelled()).as("%s cancelled", t).isTrue();
         }
         List<String> expected = new ArrayList<>(List.of("on-future", "in-sleep", "in-yield-loop"));

@@ -345,9 +345,9 @@ class TaskTest {
     }
 
     static void gcUntil(java.util.function.BooleanSupplier done) throws InterruptedException {
-        for (int i = 0; i < 200 && !done.getAsBoolean(); i++) {
+        for (int i = 0; i < 500 && !done.getAsBoolean(); i++) {
             System.gc();
-            Thread.sleep(10); // gives the Cleaner thread its turn; bounded: 2 s at most
+            Thread.sleep(10); // polls: gives the Cleaner thread its turn; bounded: 5 s at most
         }
         assertThat(done.getAsBoolean()).as("object collected and cleaned within the bound").isTrue();
     }
