@@ -20,13 +20,18 @@ public final class Aio {
      * finish, and closes the loop: {@code asyncio.run}. Returns the result or throws the coroutine's
      * exception (the same object).
      *
-     * @throws IllegalStateException if a loop is already running on this thread
+     * @throws IllegalStateException if a loop is already running on this thread, or this is a virtual thread
      */
     public static <T> T run(Coroutine<T> coroutine) throws Exception {
         Objects.requireNonNull(coroutine, "coroutine");
         if (EventLoop.runningLoopOrNull() != null) {
             throw new IllegalStateException("Aio.run() cannot be called from a running event loop;"
                     + " inside a coroutine use Aio.createTask(...).await()");
+        }
+        if (Thread.currentThread().isVirtual()) {
+            // Checked before the loop and its task exist: failing later would leave a task to destroy.
+            throw new IllegalStateException("Aio.run() cannot run an event loop on a virtual thread ("
+                    + Thread.currentThread() + "): a loop needs a platform thread, e.g. Thread.ofPlatform()");
         }
         EventLoop loop = EventLoop.create();
         try {

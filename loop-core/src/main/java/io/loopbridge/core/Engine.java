@@ -212,24 +212,26 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
 
         @Override
         Thread newThread(Task<?> task, String name, Runnable body) {
-            return Thread.ofVirtual().name(name).unstarted(() -> {
-                awaitTurn(task); // the first step
-                body.run();
-            });
+            return Thread.ofVirtual().name(name).unstarted(body);
         }
 
         @Override
         void start(Task<?> task) {
+            // The thread starts at the first step, already holding the turn: a task that is created but never
+            // runs (closed loop) has no thread to unwind, and a suspended task's stack was frozen only once.
             task.loop.schedule(task.step, true);
-            task.thread.start();
         }
 
         @Override
         void runStep(Task<?> task) {
-            Thread loopThread = Thread.currentThread();
-            task.stepThread = loopThread;
+            boolean first = task.stepThread == null;
+            task.stepThread = Thread.currentThread();
             task.turn = TASK;
-            LockSupport.unpark(task.thread);
+            if (first) {
+                task.thread.start();
+            } else {
+                LockSupport.unpark(task.thread);
+            }
             for (int i = 0; task.turn != LOOP; i++) {
                 if (i < SPINS) {
                     Thread.onSpinWait();

@@ -161,7 +161,8 @@ public final class Task<T> extends LoopFuture<T> {
         waitingOn = future;
         future.addWaiter(this);
         if (mustCancel && future.cancel(cancelMessage)) {
-            mustCancel = false;
+            mustCancel = false; // delivered through the future
+            clearOwnInterrupt();
         }
         suspended = true;
         Engine.INSTANCE.suspend(this);
@@ -183,11 +184,19 @@ public final class Task<T> extends LoopFuture<T> {
         }
         if (mustCancel) {
             mustCancel = false;
-            if (interruptedToCancel) {
-                interruptedToCancel = false;
-                Thread.interrupted();
-            }
+            clearOwnInterrupt();
             throw new CancellationException(cancelMessage);
+        }
+    }
+
+    /**
+     * The cancellation is being delivered: an interrupt that {@link #cancel} sent to a JDK blocking call
+     * which returned anyway (e.g. a queue that was signalled first) must not hit the coroutine's next one.
+     */
+    private void clearOwnInterrupt() {
+        if (interruptedToCancel) {
+            interruptedToCancel = false;
+            Thread.interrupted();
         }
     }
 
@@ -210,7 +219,9 @@ public final class Task<T> extends LoopFuture<T> {
     /**
      * Requests cancellation: {@code Task.cancel(msg)}. Returns false if the task is already done. The
      * future it awaits is cancelled; otherwise the coroutine sees {@link CancellationException} at its next
-     * await. In the fast engine a JDK blocking call inside the coroutine is interrupted. Loop thread only.
+     * await. In the fast engine a JDK blocking call inside the coroutine is interrupted: the coroutine sees
+     * {@link InterruptedException} there, which ends the task cancelled if it escapes; if the coroutine
+     * swallows it, the request is still delivered at its next await. Loop thread only.
      */
     @Override
     public boolean cancel(String message) {
@@ -266,9 +277,10 @@ public final class Task<T> extends LoopFuture<T> {
         return name;
     }
 
-    /** Any thread. */
+    /** Renames the task and its virtual thread, so thread dumps show the new name: {@code Task.set_name}. Any thread. */
     public void setName(String name) {
         this.name = Objects.requireNonNull(name, "name");
+        thread.setName(name);
     }
 
     /**
