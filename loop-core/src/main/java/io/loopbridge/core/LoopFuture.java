@@ -33,8 +33,12 @@ public class LoopFuture<T> {
     final EventLoop loop;
     private volatile int state;
     private T value;
-    /** The failure; for a cancelled future, the CancellationException that result() throws. */
+    /**
+     * The failure; for a cancelled future, the CancellationException that result() throws, made on first
+     * demand from {@link #cancelMessage} (as CPython does): cancelling a million tasks fills no stack traces.
+     */
     private Throwable exception;
+    private String cancelMessage;
     /** null, one callback or waiting Task, or an ArrayList of them in registration order. */
     private Object callbacks;
     /** Set while a failure has not been retrieved; reports it if this future is collected first. */
@@ -78,7 +82,7 @@ public class LoopFuture<T> {
                 markRetrieved();
                 throw sneakyThrow(exception);
             }
-            case CANCELLED -> throw (CancellationException) exception;
+            case CANCELLED -> throw cancellation();
             default -> throw new InvalidStateException("Result is not ready: " + this);
         }
     }
@@ -93,7 +97,7 @@ public class LoopFuture<T> {
                 markRetrieved();
                 return exception;
             }
-            case CANCELLED -> throw (CancellationException) exception;
+            case CANCELLED -> throw cancellation();
             default -> throw new InvalidStateException("Exception is not set: " + this);
         }
     }
@@ -223,10 +227,22 @@ public class LoopFuture<T> {
         if (state != PENDING) {
             return false;
         }
-        cancelWith(new CancellationException(message));
+        cancelMessage = message;
+        cancelWith(null);
         return true;
     }
 
+    /** The cancellation result() throws; benignly racy when first asked from several threads at once. */
+    private CancellationException cancellation() {
+        Throwable e = exception;
+        if (e == null) {
+            e = new CancellationException(cancelMessage);
+            exception = e;
+        }
+        return (CancellationException) e;
+    }
+
+    /** Cancels with {@code cause} as the exception result() throws, or, if null, one made from the message. */
     final void cancelWith(CancellationException cause) {
         exception = cause;
         state = CANCELLED;

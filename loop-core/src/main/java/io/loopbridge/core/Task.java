@@ -120,7 +120,7 @@ public final class Task<T> extends LoopFuture<T> {
         } else if (mustCancel && (failure == null || failure instanceof InterruptedException)) {
             // Cancel requested during the last step (or it interrupted a blocking call): asyncio cancels.
             mustCancel = false;
-            cancelWith(new CancellationException(cancelMessage));
+            cancelNow(cancelMessage);
         } else {
             complete(value, failure);
         }
@@ -208,9 +208,7 @@ public final class Task<T> extends LoopFuture<T> {
     /** The loop closed with this task pending: cancel it, unwind its coroutine off the loop. */
     void destroy() {
         destroyed = true;
-        if (!isDone()) {
-            cancelWith(new CancellationException("event loop '" + loop.name() + "' was closed"));
-        }
+        cancelNow("event loop '" + loop.name() + "' was closed");
         Engine.INSTANCE.unwind(this);
     }
 
