@@ -342,9 +342,21 @@ public final class Aio {
         return withTimeout(timeout, future::await);
     }
 
-    /** As {@link #waitFor(LoopFuture, Duration)}, the coroutine first wrapped in a task. */
+    /**
+     * As {@link #waitFor(LoopFuture, Duration)} for a coroutine, which runs in the calling task as in
+     * CPython 3.12+ (a zero or negative timeout first wraps it in a task, to cancel it before it starts).
+     */
     public static <T> T waitFor(Coroutine<T> coroutine, Duration timeout) throws Exception {
-        return waitFor(createTask(coroutine), timeout);
+        Objects.requireNonNull(coroutine, "coroutine");
+        EventLoop loop = getRunningLoop();
+        Task.current(loop, "Aio.waitFor()");
+        if (timeout == null) {
+            return coroutine.call();
+        }
+        if (timeout.isZero() || timeout.isNegative()) {
+            return waitFor(loop.createTask(coroutine), timeout);
+        }
+        return withTimeout(timeout, coroutine);
     }
 
     /** asyncio's {@code _cancel_and_wait}: cancel, then wait until the future is done, however it ends. */

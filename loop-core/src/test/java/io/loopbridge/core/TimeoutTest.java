@@ -12,7 +12,7 @@ import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /** Aio.waitFor and Aio.withTimeout against CPython 3.12+ (3.11 checked with python3 where it agrees). */
-@org.junit.jupiter.api.Timeout(20)
+@org.junit.jupiter.api.Timeout(value = 20, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
 class TimeoutTest {
     @Test
     void waitForCancelsTheInnerWaitsForItsCleanupAndThrowsTimeout() throws Exception {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Aio.wait, Aio.asCompleted and Aio.shield against CPython (checked with python3 3.11). */
-@Timeout(20)
+@Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class WaitTest {
     @Test
     void firstCompletedReturnsTheFirstAndCancelsNothing() throws Exception {
@@ -133,13 +133,16 @@ class WaitTest {
     @Test
     void asCompletedYieldsInCompletionOrder() throws Exception {
         List<String> out = Aio.run(() -> {
-            List<Task<String>> fs = List.of(Aio.createTask(after(60, "slow")), Aio.createTask(after(10, "fast")),
-                    Aio.createTask(() -> {
-                        Aio.sleep(Duration.ofMillis(30));
-                        throw new IllegalStateException("err");
-                    }));
+            EventLoop loop = Aio.getRunningLoop();
+            LoopFuture<String> slow = loop.createFuture();
+            LoopFuture<String> fast = loop.createFuture();
+            LoopFuture<String> failing = loop.createFuture();
+            Iterable<LoopFuture<String>> completed = Aio.asCompleted(List.of(slow, fast, failing), null);
+            loop.callSoon(() -> fast.setResult("fast"));
+            loop.callSoon(() -> failing.setException(new IllegalStateException("err")));
+            loop.callSoon(() -> slow.setResult("slow"));
             List<String> res = new ArrayList<>();
-            for (LoopFuture<String> f : Aio.asCompleted(fs, null)) {
+            for (LoopFuture<String> f : completed) {
                 try {
                     res.add(f.await());
                 } catch (IllegalStateException e) {

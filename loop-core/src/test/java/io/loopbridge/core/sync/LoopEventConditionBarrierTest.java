@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** LoopEvent, LoopCondition (CPython 3.13) and LoopBarrier, checked against python3. */
-@Timeout(20)
+@Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LoopEventConditionBarrierTest {
     @Test
     void setWakesEveryWaiterEvenIfClearedBeforeTheyResume() throws Exception {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** LoopLock, LoopSemaphore, LoopBoundedSemaphore against CPython 3.12+ locks.py (checked with python3). */
-@Timeout(20)
+@Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LoopLockTest {
     static void yieldOnce() throws Exception {
         Aio.sleep(Duration.ZERO);

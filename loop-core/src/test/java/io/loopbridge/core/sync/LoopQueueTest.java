@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** LoopQueue against CPython's asyncio.Queue, LifoQueue, PriorityQueue (checked with python3). */
-@Timeout(20)
+@Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LoopQueueTest {
     static List<Integer> drain(LoopQueue<Integer> q) {
         List<Integer> out = new ArrayList<>();
