@@ -8,6 +8,7 @@ import io.loopbridge.core.ReturnWhen;
 import io.loopbridge.core.Task;
 import io.loopbridge.core.WaitResult;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -48,7 +49,7 @@ class SyncContentionTest {
 
     /** Every task ends (none left waiting on a lost wake-up) within a generous bound. */
     static void allEnd(List<Task<Void>> tasks, long seed) throws Exception {
-        WaitResult<Task<Void>> r = Aio.wait(tasks, ReturnWhen.ALL_COMPLETED, Duration.ofSeconds(60));
+        WaitResult<Task<Void>> r = Aio.wait(tasks, ReturnWhen.ALL_COMPLETED, Duration.ofSeconds(20));
         assertThat(r.pending()).as("tasks stuck (lost wake-up?), seed %d", seed).isEmpty();
     }
 
@@ -144,6 +145,19 @@ class SyncContentionTest {
         });
     }
 
+    /** Takes the waiter a put or get has just woken (skipping those cancelled while waiting); maybe cancels it. */
+    static void wokenBy(ArrayDeque<Task<?>> waiting, boolean cancel) {
+        Task<?> woken;
+        while ((woken = waiting.poll()) != null) {
+            if (!woken.isDone() && woken.cancelling() == 0) {
+                if (cancel) {
+                    woken.cancel();
+                }
+                return;
+            }
+        }
+    }
+
     @Test
     void boundedQueueDeliversEveryItemExactlyOnceOrKeepsIt() throws Exception {
         long seed = seed();
@@ -156,23 +170,42 @@ class SyncContentionTest {
             List<Task<Void>> producers = new ArrayList<>();
             List<Task<Void>> consumers = new ArrayList<>();
             List<Task<Void>> all = new ArrayList<>(TASKS);
+            // Each put wakes the first waiting getter and each get the first waiting putter. Mirroring those
+            // queues of waiters lets the put (get) cancel, now and then, exactly the task it has just woken,
+            // before that task resumes: the classic lost-wake-up spot.
+            ArrayDeque<Task<?>> waitingGetters = new ArrayDeque<>();
+            ArrayDeque<Task<?>> waitingPutters = new ArrayDeque<>();
             for (int i = 0; i < TASKS; i++) {
-                int item = i;
-                if (rng.nextBoolean()) {
+                int id = i;
+                boolean cancelWoken = rng.nextInt(4) == 0;
+                // Each task puts (or gets) three items, yielding in between, so the bounded queue pushes back
+                // for many iterations. More consumers than producers: a stranded item then shows as a consumer
+                // left waiting while the queue is not empty.
+                if (rng.nextInt(100) < 45) {
                     Task<Void> t = Aio.createTask(() -> {
-                        q.put(item);
-                        put.add(item); // no await in between: a cancel cannot split these two
+                        for (int k = 0; k < 3; k++) {
+                            int item = id * 3 + k;
+                            if (q.isFull()) {
+                                waitingPutters.add(Aio.currentTask());
+                            }
+                            q.put(item);
+                            put.add(item); // no await in between: a cancel cannot split these two
+                            wokenBy(waitingGetters, cancelWoken);
+                            yieldOnce();
+                        }
                         return null;
                     });
                     producers.add(t);
                     all.add(t);
                 } else {
-                    boolean cancelAnother = rng.nextInt(4) == 0;
                     Task<Void> t = Aio.createTask(() -> {
-                        got.add(q.get());
-                        if (cancelAnother) {
-                            // often a consumer that a put has just woken, before it resumes
-                            consumers.get(rng.nextInt(consumers.size())).cancel();
+                        for (int k = 0; k < 3; k++) {
+                            if (q.isEmpty()) {
+                                waitingGetters.add(Aio.currentTask());
+                            }
+                            got.add(q.get());
+                            wokenBy(waitingPutters, cancelWoken);
+                            yieldOnce();
                         }
                         return null;
                     });
@@ -181,8 +214,8 @@ class SyncContentionTest {
                 }
             }
             // Random cancels for a while, then let everything that can move settle.
-            for (int round = 0; round < 20_000 && all.stream().anyMatch(t -> !t.isDone()); round++) {
-                for (int k = rng.nextInt(40); k > 0; k--) {
+            for (int round = 0; round < 300; round++) {
+                for (int k = rng.nextInt(10); k > 0; k--) {
                     all.get(rng.nextInt(all.size())).cancel();
                 }
                 yieldOnce();
@@ -221,6 +254,7 @@ class SyncContentionTest {
                     .isEqualTo(new HashSet<>(put));
             assertThat(all.stream().filter(Task::isCancelled).count()).as("seed %d", seed).isGreaterThan(100);
             assertThat(got.size()).as("seed %d", seed).isGreaterThan(1000);
+            assertThat(consumerWaiting).as("the test ends with consumers waiting, seed %d", seed).isTrue();
             return null;
         });
     }
