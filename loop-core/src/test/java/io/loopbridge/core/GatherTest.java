@@ -192,4 +192,23 @@ class GatherTest {
         assertThatThrownBy(() -> Aio.gather(after(0, 1))).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("no running event loop");
     }
+
+    @Test
+    void gatherFromAnotherThreadFailsFast() throws Exception {
+        String message = Aio.run(() -> {
+            LoopFuture<Integer> f = Aio.getRunningLoop().createFuture();
+            java.util.concurrent.CompletableFuture<String> seen = new java.util.concurrent.CompletableFuture<>();
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    Aio.gather(f);
+                    seen.complete("no error");
+                } catch (IllegalStateException e) {
+                    seen.complete(e.getMessage());
+                }
+            });
+            t.join(10_000);
+            return seen.getNow("thread did not finish");
+        });
+        assertThat(message).contains("called from thread");
+    }
 }

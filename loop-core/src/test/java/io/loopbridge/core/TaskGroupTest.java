@@ -233,4 +233,21 @@ class TaskGroupTest {
             return null;
         });
     }
+
+    @Test
+    void aChildErrorIsRethrownAsIsAndCancelsTheRest() throws Exception {
+        Aio.run(() -> {
+            Task<?>[] sibling = new Task<?>[1];
+            StackOverflowError fatal = new StackOverflowError("fatal");
+            assertThatThrownBy(() -> Aio.taskGroup(tg -> {
+                sibling[0] = tg.createTask(after(10_000, "s"));
+                tg.createTask(() -> {
+                    throw fatal;
+                });
+                return Aio.sleep(Duration.ofSeconds(10), null);
+            })).isSameAs(fatal);
+            assertThat(sibling[0].isCancelled()).isTrue();
+            return null;
+        });
+    }
 }

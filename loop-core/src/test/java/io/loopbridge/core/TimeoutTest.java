@@ -207,4 +207,29 @@ class TimeoutTest {
                 .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> Aio.taskGroup(g -> 1)).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void cancellingTheWaitForCallerCancelsTheInnerAndPropagates() throws Exception {
+        Aio.run(() -> {
+            Task<Object> inner = Aio.createTask(() -> Aio.sleep(Duration.ofSeconds(10), null));
+            Task<Object> outer = Aio.createTask(() -> Aio.waitFor(inner, Duration.ofSeconds(5)));
+            Aio.sleep(Duration.ZERO);
+            outer.cancel();
+            assertThatThrownBy(outer::await).isInstanceOf(CancellationException.class);
+            assertThat(inner.isCancelled()).isTrue();
+            return null;
+        });
+    }
+
+    @Test
+    void withTimeoutAtUsesLoopTime() throws Exception {
+        Aio.run(() -> {
+            long deadline = Aio.getRunningLoop().time() + Duration.ofMillis(10).toNanos();
+            assertThatThrownBy(() -> Aio.withTimeoutAt(deadline, t -> {
+                assertThat(t.when()).hasValue(deadline);
+                return Aio.sleep(Duration.ofSeconds(10), null);
+            })).isInstanceOf(TimeoutException.class);
+            return null;
+        });
+    }
 }

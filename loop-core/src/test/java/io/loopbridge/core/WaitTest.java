@@ -241,4 +241,21 @@ class WaitTest {
             return null;
         });
     }
+
+    @Test
+    void asCompletedOfNothingYieldsNothingAndIteratesOnce() throws Exception {
+        Aio.run(() -> {
+            Iterable<LoopFuture<Object>> none = Aio.asCompleted(List.<LoopFuture<Object>>of(), Duration.ofMillis(1));
+            assertThat(none.iterator().hasNext()).isFalse();
+            assertThatThrownBy(none::iterator).isInstanceOf(IllegalStateException.class);
+            LoopFuture<String> a = Aio.getRunningLoop().createFuture();
+            Iterable<LoopFuture<String>> twice = Aio.asCompleted(List.of(a, a), null);
+            var it = twice.iterator();
+            LoopFuture<String> only = it.next();
+            assertThat(it.hasNext()).isFalse(); // a future given twice counts once, as in asyncio
+            a.setResult("A");
+            assertThat(only.await()).isEqualTo("A");
+            return null;
+        });
+    }
 }
