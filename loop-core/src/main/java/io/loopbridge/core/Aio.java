@@ -148,9 +148,14 @@ public final class Aio {
     /**
      * Waits for every future and returns their results in argument order: {@code asyncio.gather(*fs)}.
      * The first failure fails the gather at once with that exception; the other futures are <em>not</em>
-     * cancelled and go on. Cancelling the gather cancels every future not yet done; it then ends cancelled
-     * (CPython instead ends it "finished with a CancelledError as its exception", {@code cancelled()} false,
-     * a state {@link LoopFuture} does not allow; awaiters see a {@link CancellationException} either way).
+     * cancelled and go on. Cancelling the gather cancels every future not yet done and returns whether any
+     * took the request; the gather ends once its children let it, and ends cancelled even if a child
+     * swallowed the cancellation. A child cancelled on its own also ends the gather cancelled.
+     *
+     * <p>Deliberate difference: in both cases CPython leaves the gather "finished with a CancelledError as
+     * its exception" ({@code cancelled()} false), a state {@link LoopFuture} does not allow (its
+     * {@code setException} refuses a cancellation); here {@link LoopFuture#isCancelled()} is true. Awaiters
+     * see a {@link CancellationException} either way.
      * A future given twice is watched once and its result appears twice. No futures: a done, empty list.
      * Loop thread only.
      *
