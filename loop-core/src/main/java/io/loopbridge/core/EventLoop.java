@@ -97,9 +97,13 @@ public final class EventLoop implements Executor {
      */
     public Handle callSoon(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
+        return callSoon(new Handle(this, callback));
+    }
+
+    /** {@link #callSoon(Runnable)} for a handle made by this package (e.g. one that must not be dropped). */
+    Handle callSoon(Handle h) {
         checkOpen();
         checkThread("callSoon", "callSoonThreadsafe");
-        Handle h = new Handle(this, callback);
         if (debug) {
             h.origin = new Throwable("scheduled here");
         }
@@ -140,6 +144,19 @@ public final class EventLoop implements Executor {
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
         return submit(new Handle(this, callback));
+    }
+
+    /**
+     * As {@link #callSoonThreadsafe(Runnable)}, for a caller that owes someone an answer: if the loop is
+     * closed after accepting {@code callback} and before running it, {@code onDropped} runs instead, on the
+     * thread that closes the loop (or that finds it closed). Exactly one of the two runs. Any thread.
+     *
+     * @throws RejectedExecutionException if the loop is already closed (then neither runs)
+     */
+    public Handle callSoonThreadsafe(Runnable callback, Runnable onDropped) {
+        Objects.requireNonNull(callback, "callback");
+        Objects.requireNonNull(onDropped, "onDropped");
+        return submit(new Handle.Owed(this, callback, onDropped));
     }
 
     /** {@link Executor} view of {@link #callSoonThreadsafe}: any thread. */
