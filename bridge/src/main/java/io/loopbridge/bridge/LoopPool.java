@@ -350,9 +350,10 @@ public final class LoopPool implements Executor, AutoCloseable {
     @Override
     public void close() {
         for (PooledLoop m : members) {
-            if (m.thread == Thread.currentThread() || m.loop.thread() == Thread.currentThread()) {
-                throw new IllegalStateException("LoopPool '" + name + "' cannot be closed from its own loop thread '"
-                        + Thread.currentThread().getName() + "'; use shutdownGracefully(...) and do not wait");
+            if (m.thread == Thread.currentThread() || PooledLoop.isOn(m.loop)) {
+                throw new IllegalStateException("LoopPool '" + name + "' cannot be closed from its own loop thread or"
+                        + " one of its coroutines ('" + Thread.currentThread().getName() + "'): it would wait for"
+                        + " itself; use shutdownGracefully(...) and do not wait");
             }
         }
         shutdownGracefully(closeGrace);

@@ -1,5 +1,6 @@
 package io.loopbridge.bridge;
 
+import io.loopbridge.core.Aio;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopFuture;
 import java.util.concurrent.CompletableFuture;
@@ -75,8 +76,8 @@ final class PooledLoop {
     }
 
     private void waitForPlace() {
-        if (pool.whenFull == LoopPool.WhenFull.REJECT || loop.thread() == Thread.currentThread()) {
-            // The loop's own thread would wait for itself: reject rather than deadlock.
+        if (pool.whenFull == LoopPool.WhenFull.REJECT || isOn(loop)) {
+            // The loop's own thread (or coroutine) would wait for itself: reject rather than deadlock.
             throw pool.rejection("event loop '" + loop.name() + "' has " + pool.maxPending
                     + " pending submissions (its bound)");
         }
@@ -102,6 +103,18 @@ final class PooledLoop {
     void taken() {
         if (permits != null) {
             permits.release();
+        }
+    }
+
+    /** Whether the caller is {@code loop}'s thread or one of its coroutines. */
+    static boolean isOn(EventLoop loop) {
+        if (loop.thread() == Thread.currentThread()) {
+            return true;
+        }
+        try {
+            return Aio.getRunningLoop() == loop;
+        } catch (IllegalStateException noLoopHere) {
+            return false;
         }
     }
 

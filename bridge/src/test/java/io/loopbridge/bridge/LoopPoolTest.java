@@ -244,6 +244,16 @@ class LoopPoolTest {
             }).get(T, TimeUnit.SECONDS);
             assertThat(r).isInstanceOf(IllegalStateException.class);
             assertThat(((Exception) r)).hasMessageContaining("own loop thread");
+            Object inCoroutine = pool.submit(() -> {
+                try {
+                    pool.close();
+                    return "closed";
+                } catch (IllegalStateException e) {
+                    return e;
+                }
+            }).get(T, TimeUnit.SECONDS);
+            assertThat(inCoroutine).isInstanceOf(IllegalStateException.class);
+            assertThat(pool.isShutdown()).isFalse();
         }
     }
 
