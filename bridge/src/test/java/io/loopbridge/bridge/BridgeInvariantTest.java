@@ -54,7 +54,7 @@ class BridgeInvariantTest {
     private void stress(boolean viaExecutorService) throws Exception {
         long base = Long.getLong("loopbridge.stress.seed", System.nanoTime());
         long t0 = System.nanoTime();
-        long[] totals = new long[5];
+        long[] totals = new long[6];
         for (int s = 0; s < SEEDS; s++) {
             long seed = base + s;
             try {
@@ -68,18 +68,29 @@ class BridgeInvariantTest {
             }
         }
         System.out.printf("invariant %s: %d seeds from %d, %d threads x %d calls: value=%d failed=%d cancelled=%d"
-                        + " timedOut=%d rejected=%d in %d ms (engine %s)%n",
+                        + " timedOut=%d rejected=%d loopDied=%d in %d ms (engine %s)%n",
                 viaExecutorService ? "asExecutorService" : "runCoroutineThreadsafe", SEEDS, base, THREADS, CALLS,
-                totals[0], totals[1], totals[2], totals[3], totals[4], (System.nanoTime() - t0) / 1_000_000,
+                totals[0], totals[1], totals[2], totals[3], totals[4], totals[5], (System.nanoTime() - t0) / 1_000_000,
                 System.getProperty("loopbridge.expectedEngine"));
     }
 
-    /** Returns counts: value, failed, cancelled, timed out, rejected. */
+    /** Returns counts: value, failed, cancelled, timed out, rejected, loop died. */
     private long[] runSeed(long seed, boolean viaExecutorService) throws Exception {
         Random master = new Random(mix(seed)); // neighbouring seeds must not give neighbouring moments
         String name = "inv" + seed;
+        // Half the seeds also kill a loop thread at a random moment (an Error escaping a callback).
+        boolean killALoop = master.nextBoolean();
+        AtomicLong deaths = new AtomicLong();
         LoopPool pool = LoopPool.builder().loops(2).name(name).daemon(true)
+                .replaceDeadLoops(master.nextBoolean())
+                .exceptionHandler((loop, ctx) -> {
+                    if (ctx.exception() instanceof InternalError) {
+                        deaths.incrementAndGet();
+                    } // destroyed-task reports are expected here: quiet
+                })
                 .cancellationTimeout(Duration.ofSeconds(10)).build();
+        io.loopbridge.core.EventLoop victim = pool.loops().get(0);
+        long killAt = killALoop ? (long) (master.nextDouble() * (long) THREADS * CALLS) : -1;
         ExecutorService es = pool.asExecutorService();
         long total = (long) THREADS * CALLS;
         long shutdownAt = (long) (master.nextDouble() * total * 1.1); // sometimes after the last call
@@ -107,8 +118,18 @@ class BridgeInvariantTest {
             submitters.add(Thread.ofPlatform().name(name + "-submitter-" + i).start(() -> {
                 try {
                     for (int k = 0; k < CALLS; k++) {
-                        if (submitted.incrementAndGet() == shutdownAt) {
+                        long n = submitted.incrementAndGet();
+                        if (n == shutdownAt) {
                             shutdown.run();
+                        }
+                        if (n == killAt) {
+                            try {
+                                victim.callSoonThreadsafe(() -> {
+                                    throw new InternalError("injected death of " + victim.name());
+                                });
+                            } catch (RejectedExecutionException alreadyClosed) {
+                                // the shutdown got there first
+                            }
                         }
                         calls.add(submitOne(pool, es, viaExecutorService, rnd, k));
                     }
@@ -130,13 +151,14 @@ class BridgeInvariantTest {
         }
         assertNoThreadLeft(name + "-loop-");
 
-        long[] counts = new long[5];
+        assertThat(deaths.get()).isLessThanOrEqualTo(1);
+        long[] counts = new long[6];
         for (List<Call> calls : perThread) {
             for (Call c : calls) {
                 check(c, counts);
             }
         }
-        assertThat(counts[0] + counts[1] + counts[2] + counts[3] + counts[4]).isEqualTo(total);
+        assertThat(counts[0] + counts[1] + counts[2] + counts[3] + counts[4] + counts[5]).isEqualTo(total);
         return counts;
     }
 
@@ -177,7 +199,7 @@ class BridgeInvariantTest {
         return new Call(kind, k, thrown, f, cancelAccepted);
     }
 
-    /** Outcome indices: 0 value, 1 failed, 2 cancelled, 3 timed out, 4 rejected. */
+    /** Outcome indices: 0 value, 1 failed, 2 cancelled, 3 timed out, 4 rejected, 5 its loop died. */
     private static void check(Call c, long[] counts) {
         if (c.future == null) {
             counts[4]++;
@@ -209,6 +231,9 @@ class BridgeInvariantTest {
         } else if (failure instanceof TimeoutException) {
             assertThat(c.kind).isEqualTo(Kind.CALLER_TIMEOUT);
             counts[3]++;
+        } else if (failure instanceof IllegalStateException && failure.getCause() instanceof InternalError) {
+            assertThat(failure).hasMessageContaining("died");
+            counts[5]++;
         } else if (c.kind == Kind.THROW) {
             assertThat(failure).as("the same exception object").isSameAs(c.thrown);
             counts[1]++;
