@@ -222,10 +222,11 @@ public final class Bridge {
 
     private static ExecutorService newDefaultExecutor(EventLoop loop) {
         int threads = Math.min(32, Runtime.getRuntime().availableProcessors() + 4);
+        String prefix = loop.name() + "-to-thread-"; // not the loop: a weak key its value refers to never goes
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, loop.name() + "-to-thread-" + n.incrementAndGet());
+                    Thread t = new Thread(r, prefix + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });

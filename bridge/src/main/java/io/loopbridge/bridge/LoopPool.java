@@ -309,8 +309,9 @@ public final class LoopPool implements Executor, AutoCloseable {
 
     /**
      * Starts a graceful shutdown (see the class comment) and returns a future completed when every loop is
-     * closed and every loop thread has ended. Calling it again returns the same future; a shorter grace then
-     * shortens the one running. Any thread, including a loop thread of this pool.
+     * closed and every loop thread has ended (a copy: completing it does not terminate anything). Calling
+     * it again with a shorter grace shortens the shutdown under way. Any thread, including a loop thread of
+     * this pool.
      */
     public CompletableFuture<Void> shutdownGracefully(Duration grace) {
         Objects.requireNonNull(grace, "grace");
@@ -338,7 +339,7 @@ public final class LoopPool implements Executor, AutoCloseable {
                 // the hook runs or will run: nothing to undo
             }
         }
-        return termination;
+        return termination.copy();
     }
 
     /**

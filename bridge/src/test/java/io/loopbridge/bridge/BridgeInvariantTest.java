@@ -51,6 +51,65 @@ class BridgeInvariantTest {
         stress(true);
     }
 
+    /**
+     * A loop of one's own (no pool: no drain, no refusal) stopped and closed at a random moment under 4
+     * submitters: what was accepted completes (a result, a cancellation of the destroyed task, or a
+     * rejection because the loop closed first); the rest is refused at the call.
+     */
+    @Test
+    void submissionsRacingALoopsCloseAllComplete() throws Exception {
+        long base = Long.getLong("loopbridge.stress.seed", System.nanoTime());
+        for (int s = 0; s < SEEDS; s++) {
+            long seed = base + s;
+            Random master = new Random(mix(seed));
+            RunningLoop rl = new RunningLoop();
+            int perThread = CALLS / 2;
+            long closeAt = (long) (master.nextDouble() * 4 * perThread);
+            AtomicLong submitted = new AtomicLong();
+            CompletableFuture<Void> reached = new CompletableFuture<>();
+            List<List<CompletableFuture<Integer>>> perThreadFutures = new ArrayList<>();
+            List<Thread> submitters = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                List<CompletableFuture<Integer>> fs = new ArrayList<>();
+                perThreadFutures.add(fs);
+                Random rnd = new Random(mix(seed * 31 + i));
+                submitters.add(Thread.ofPlatform().start(() -> {
+                    for (int k = 0; k < perThread; k++) {
+                        if (submitted.incrementAndGet() >= closeAt) {
+                            reached.complete(null);
+                        }
+                        int v = k;
+                        try {
+                            fs.add(switch (rnd.nextInt(3)) {
+                                case 0 -> Bridge.callSoonThreadsafe(rl.loop, () -> v);
+                                case 1 -> Bridge.runCoroutineThreadsafe(() -> v, rl.loop);
+                                default -> Bridge.runCoroutineThreadsafe(() -> Aio.sleep(Duration.ofMillis(1), v), rl.loop);
+                            });
+                        } catch (RejectedExecutionException closed) {
+                            assertThat(rl.loop.isClosed()).isTrue();
+                        }
+                    }
+                }));
+            }
+            reached.get(60, TimeUnit.SECONDS);
+            rl.close();
+            for (Thread t : submitters) {
+                t.join(60_000);
+                assertThat(t.isAlive()).isFalse();
+            }
+            assertThat(rl.thread.isAlive()).isFalse();
+            for (List<CompletableFuture<Integer>> fs : perThreadFutures) {
+                for (CompletableFuture<Integer> f : fs) {
+                    assertThat(f.isDone()).as("seed %d: a future accepted by the loop completes by its close", seed).isTrue();
+                    Throwable failure = f.handle((v, e) -> e).join();
+                    if (failure != null && !(failure instanceof CancellationException)) {
+                        assertThat(failure).as("seed %d", seed).isInstanceOf(RejectedExecutionException.class);
+                    }
+                }
+            }
+        }
+    }
+
     private void stress(boolean viaExecutorService) throws Exception {
         long base = Long.getLong("loopbridge.stress.seed", System.nanoTime());
         long t0 = System.nanoTime();

@@ -282,6 +282,15 @@ class BridgeTest {
                 return there + " from " + Aio.getRunningLoop().name();
             }, a.loop).get(T, TimeUnit.SECONDS);
             assertThat(r).isEqualTo(b.loop.name() + " from " + a.loop.name());
+
+            // cancelling the awaiting side cancels the work on the other loop
+            CompletableFuture<CancellationException> seenOnB = new CompletableFuture<>();
+            CountDownLatch startedOnB = new CountDownLatch(1);
+            CompletableFuture<String> onA = Bridge.runCoroutineThreadsafe(
+                    () -> Bridge.runOn(b.loop, sleeper(startedOnB, seenOnB)).await(), a.loop);
+            assertThat(startedOnB.await(T, TimeUnit.SECONDS)).isTrue();
+            onA.cancel(true);
+            assertThat(seenOnB.get(T, TimeUnit.SECONDS)).isNotNull();
         }
     }
 

@@ -109,7 +109,7 @@ class LoopPoolTest {
         }
         assertThat(pool.loops()).allMatch(EventLoop::isClosed);
         assertThat(pool.rejectedCount()).isEqualTo(3);
-        assertThat(pool.shutdownGracefully(Duration.ZERO)).isSameAs(done);
+        assertThat(pool.shutdownGracefully(Duration.ZERO)).isDone();
     }
 
     private static EventLoop threadsLoop(LoopPool pool, List<Thread> threads) {
@@ -232,6 +232,7 @@ class LoopPoolTest {
     }
 
     @Test
+    @SuppressWarnings("try") // pool.close() inside try-with-resources is what is tested
     void closeFromALoopThreadFailsClearly() throws Exception {
         try (LoopPool pool = LoopPool.create(1)) {
             Object r = Bridge.callSoonThreadsafe(pool.next(), () -> {
@@ -330,6 +331,26 @@ class LoopPoolTest {
         assertThat(es.awaitTermination(T, TimeUnit.SECONDS)).isTrue();
         assertThat(es.isTerminated()).isTrue();
         assertThat(running.isCancelled()).isTrue();
+    }
+
+    @Test
+    void builderSettingsReachTheLoopsAndThreads() throws Exception {
+        try (LoopPool pool = LoopPool.builder().loops(2).threadNamePrefix("custom-").debug(true)
+                .slowCallbackDuration(Duration.ofMillis(7)).daemon(true).build()) {
+            for (EventLoop l : pool.loops()) {
+                assertThat(l.isDebug()).isTrue();
+                assertThat(l.getSlowCallbackDuration()).isEqualTo(Duration.ofMillis(7));
+                assertThat(l.name()).startsWith("custom-");
+            }
+            for (Thread t : loopThreads(pool)) {
+                assertThat(t.getName()).startsWith("custom-");
+                assertThat(t.isDaemon()).isTrue();
+                assertThat(t.isVirtual()).isFalse();
+            }
+        }
+        try (LoopPool defaults = LoopPool.builder().build()) {
+            assertThat(defaults.loops()).as("default size").hasSize(Runtime.getRuntime().availableProcessors());
+        }
     }
 
     @Test

@@ -9,14 +9,18 @@ final class RunningLoop implements AutoCloseable {
 
     /** Stops the loop, waits for its thread, closes it. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (!loop.isClosed()) {
             try {
                 loop.callSoonThreadsafe(loop::stop);
             } catch (java.util.concurrent.RejectedExecutionException alreadyClosed) {
                 // fine
             }
-            thread.join(10_000);
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
             loop.close();
         }
         Bridge.shutdownDefaultExecutor(loop);
