@@ -256,8 +256,12 @@ public final class LoopPool implements Executor, AutoCloseable {
     /**
      * This pool as an {@link ExecutorService}, for code that expects one: every {@code Callable} or
      * {@code Runnable} runs as a coroutine task (so a JDK blocking call in it frees the loop with the fast
-     * engine, and {@code cancel(true)} or {@code shutdownNow()} interrupts it). {@code shutdown()} is a
-     * graceful shutdown with no time limit; {@code shutdownNow()} one with no grace; both shut the pool.
+     * engine, and {@code cancel(true)} or {@code shutdownNow()} interrupts it). The futures returned are
+     * the bridge's {@link CompletableFuture}s, completed on the loop thread. {@code shutdown()} is a
+     * graceful shutdown with no time limit, {@code shutdownNow()} one with no grace, {@code close()} is
+     * {@link #close()}: all shut the whole pool. Unlike {@code ThreadPoolExecutor}, {@code shutdownNow()}
+     * returns an empty list: work that never started is not handed back but completed through its future
+     * (cancelled, or rejected). {@code invokeAll}/{@code invokeAny} cancel what they no longer need.
      */
     public ExecutorService asExecutorService() {
         ExecutorService view = executorView;
@@ -344,7 +348,8 @@ public final class LoopPool implements Executor, AutoCloseable {
 
     /**
      * Shuts down gracefully with the builder's {@link Builder#closeGrace} and waits until every loop thread
-     * has ended.
+     * has ended. (A callback that blocks its loop thread for ever holds this up for ever: a loop can only
+     * stop between callbacks.) Interrupts are remembered, not obeyed.
      *
      * @throws IllegalStateException on one of this pool's loop threads (it would wait for itself)
      */

@@ -118,7 +118,7 @@ class LoopPoolTest {
 
     @Test
     void whatOutlivesTheGraceIsCancelledAndItsCancellationRunsToTheEnd() throws Exception {
-        LoopPool pool = LoopPool.builder().loops(1).cancellationTimeout(Duration.ofMillis(200)).build();
+        LoopPool pool = LoopPool.builder().loops(1).cancellationTimeout(Duration.ofMillis(500)).build();
         CountDownLatch started = new CountDownLatch(2);
         CompletableFuture<String> cleanedUp = new CompletableFuture<>();
         CompletableFuture<String> polite = pool.submit(() -> {
@@ -297,12 +297,17 @@ class LoopPoolTest {
         }
 
         CompletableFuture<String> loserCancelled = new CompletableFuture<>();
+        CompletableFuture<Void> loserStarted = new CompletableFuture<>();
         Integer any = es.invokeAny(List.of(
                 () -> {
                     throw new IllegalStateException("fails");
                 },
-                () -> Aio.sleep(Duration.ofMillis(1), 42),
                 () -> {
+                    Bridge.wrapFuture(loserStarted).await(); // so that the loser is running when it loses
+                    return 42;
+                },
+                () -> {
+                    loserStarted.complete(null);
                     try {
                         return Aio.sleep(Duration.ofHours(1), 0);
                     } catch (CancellationException e) {
@@ -318,7 +323,7 @@ class LoopPoolTest {
         })))).isInstanceOf(ExecutionException.class).cause().isSameAs(only);
 
         List<Future<Integer>> timedOut = es.invokeAll(List.of(() -> 1, () -> Aio.sleep(Duration.ofHours(1), 2)),
-                50, TimeUnit.MILLISECONDS);
+                300, TimeUnit.MILLISECONDS);
         assertThat(timedOut.get(0).get()).isEqualTo(1);
         assertThat(timedOut.get(1).isCancelled()).isTrue();
 
