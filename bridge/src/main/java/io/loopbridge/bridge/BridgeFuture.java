@@ -3,6 +3,7 @@ package io.loopbridge.bridge;
 import io.loopbridge.core.Coroutine;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopFuture;
+import io.loopbridge.core.Task;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -14,7 +15,7 @@ import java.util.function.Consumer;
  *
  * <p>Lifecycle: created on the submitting thread and queued on the loop with
  * {@code callSoonThreadsafe(this, this::dropped)}. On the loop, {@link #run()} creates the task (or runs the
- * function, or hooks the given loop future) unless this future was completed first. The loop side completes
+ * function, or hooks the given loop future through a task awaiting it) unless this future was completed first. The loop side completes
  * it from a done-callback ({@link #accept}); if the loop closes before running it, {@link #dropped()} does.
  * Completing it from outside ({@code cancel}, {@code complete}, {@code orTimeout}...) requests cancellation of
  * the loop side. Every path ends in exactly one completion: the invariant every caller relies on.
@@ -26,8 +27,10 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
     /** What to run on the loop; null once started (or for a mirror of an existing loop future). */
     private Coroutine<T> work;
     private final boolean asTask;
-    /** The loop-side future this one mirrors. Written and read on the loop thread only. */
+    /** The loop-side future (a task) whose outcome completes this one. Loop thread only, once started. */
     private LoopFuture<T> source;
+    /** For {@code toCompletableFuture}: the loop future mirrored, which cancellation goes to. */
+    private LoopFuture<T> target;
     /** System.nanoTime() at submission when a round-trip recorder is installed, else 0. */
     private final long submittedAt;
 
@@ -40,9 +43,9 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
     }
 
     /** A mirror of an existing loop future: {@link #run()} only hooks it. */
-    BridgeFuture(LoopFuture<T> source) {
-        this(source.getLoop(), null, null, false);
-        this.source = source;
+    BridgeFuture(LoopFuture<T> target) {
+        this(target.getLoop(), null, null, false);
+        this.target = target;
     }
 
     // ---- the loop side ----------------------------------------------------------------------------
@@ -56,7 +59,15 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
         if (isDone()) {
             return; // cancelled or timed out before it started: the work never runs
         }
-        if (source == null) {
+        if (target != null) {
+            if (target.isDone()) {
+                accept(target);
+                return;
+            }
+            // A closing loop destroys its tasks, so a task's callbacks always run; a plain future may be
+            // left pending for ever. A task awaiting it is destroyed with the loop: this future completes.
+            source = target instanceof Task<T> task ? task : loop.createTask(target::await);
+        } else {
             Coroutine<T> w = work;
             work = null;
             if (member != null && member.refusesNewWork) {
@@ -88,6 +99,7 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
     @Override
     public void accept(LoopFuture<T> f) {
         source = null; // done: a caller holding this future for long must not hold the task too
+        target = null;
         T value;
         try {
             value = f.result();
@@ -104,12 +116,14 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
         if (member != null) {
             member.taken();
         }
-        if (source != null) {
-            // a mirror whose hook never ran: the loop is closed, so nobody else touches its future now
-            if (source.isDone()) {
-                accept(source);
+        LoopFuture<T> t = target;
+        if (t != null) {
+            // a mirror whose hook never ran: the loop closed with the future pending, and nothing will run it
+            if (t.isDone()) {
+                accept(t);
             } else {
-                source.addDoneCallback(this);
+                settle(null, new CancellationException("Event loop '" + loop.name() + "' was closed with the future"
+                        + " pending"));
             }
             return;
         }
@@ -168,7 +182,7 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
     }
 
     private void cancelSource() {
-        LoopFuture<T> s = source;
+        LoopFuture<T> s = target != null ? target : source; // a mirror's watcher task ends with its target
         if (s != null && !s.isDone()) {
             s.cancel("its CompletableFuture was completed from outside");
         }

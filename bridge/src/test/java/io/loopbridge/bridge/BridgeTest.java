@@ -237,12 +237,36 @@ class BridgeTest {
             assertThat(cf.get(T, TimeUnit.SECONDS)).isEqualTo("set on the loop");
             assertThat(Bridge.toCompletableFuture(lf).getNow(null)).as("already done").isEqualTo("set on the loop");
 
+            IOException boom = new IOException();
+            LoopFuture<String> failing = Bridge.callSoonThreadsafe(rl.loop, rl.loop::<String>createFuture).get(T, TimeUnit.SECONDS);
+            CompletableFuture<String> failed = Bridge.toCompletableFuture(failing);
+            rl.loop.callSoonThreadsafe(() -> failing.setException(boom));
+            assertThat(failed.handle((v, e) -> e).get(T, TimeUnit.SECONDS)).isSameAs(boom);
+
             LoopFuture<String> other = Bridge.callSoonThreadsafe(rl.loop, rl.loop::<String>createFuture).get(T, TimeUnit.SECONDS);
             Bridge.toCompletableFuture(other).cancel(true);
             assertThat(Bridge.toCompletableFuture(other).handle((v, e) -> e).get(T, TimeUnit.SECONDS))
                     .isInstanceOf(CancellationException.class);
             assertThat(other.isCancelled()).isTrue();
         }
+    }
+
+    @Test
+    void aPlainLoopFutureLeftPendingByItsClosingLoopStillCompletesItsMirror() throws Exception {
+        RunningLoop rl = new RunningLoop();
+        LoopFuture<String> hooked = Bridge.callSoonThreadsafe(rl.loop, rl.loop::<String>createFuture).get(T, TimeUnit.SECONDS);
+        CompletableFuture<String> mirror = Bridge.toCompletableFuture(hooked);
+        // a round trip through the loop: the mirror's hook has run
+        Bridge.callSoonThreadsafe(rl.loop, () -> 0).get(T, TimeUnit.SECONDS);
+        rl.close(); // nobody ever completes the future
+        assertThat(mirror.isCancelled()).isTrue();
+
+        EventLoop idle = EventLoop.create(); // never runs: the hook is dropped by close
+        LoopFuture<String> neverHooked = idle.createFuture();
+        CompletableFuture<String> dropped = Bridge.toCompletableFuture(neverHooked);
+        idle.close();
+        assertThat(dropped.isCancelled()).isTrue();
+        assertThat(catchThrowable(dropped::join)).cause().hasMessageContaining(idle.name()).hasMessageContaining("pending");
     }
 
     @Test
