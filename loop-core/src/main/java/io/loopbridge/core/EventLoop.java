@@ -316,6 +316,11 @@ public final class EventLoop implements Executor {
         ready.clear();
         timers.clear();
         dropInbox();
+        // A submitter that found the loop closed may be dropping handles (ours included) right now: wait for
+        // it, so that when close() returns everything submitted before it has been told it was dropped.
+        while (draining != 0) {
+            Thread.yield();
+        }
         for (Task<?> t : pending) {
             reportFromAnyThread(new ErrorContext("Task was destroyed but it is pending!", null, t, null));
             t.destroy();
