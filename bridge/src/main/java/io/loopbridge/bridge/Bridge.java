@@ -149,8 +149,10 @@ public final class Bridge {
 
     /**
      * A {@link CompletableFuture} of {@code future}'s outcome that any thread can wait on: the way out of a
-     * loop ({@code asyncio.wrap_future}'s converse). Cancelling it cancels {@code future} on its loop.
-     * Completed on the loop thread (see {@link #runCoroutineThreadsafe} about dependents). Any thread.
+     * loop ({@code asyncio.wrap_future}'s converse). Cancelling it cancels {@code future} on its loop. If
+     * the loop closes with {@code future} still pending (asyncio would leave the caller waiting for ever), it
+     * is cancelled. Completed on the loop thread (see {@link #runCoroutineThreadsafe} about dependents).
+     * Any thread.
      */
     public static <T> CompletableFuture<T> toCompletableFuture(LoopFuture<T> future) {
         Objects.requireNonNull(future, "future");

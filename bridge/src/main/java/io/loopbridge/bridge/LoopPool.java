@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * A fixed number of event loops, each running {@link EventLoop#runForever()} on its own platform thread:
@@ -433,7 +434,7 @@ public final class LoopPool implements Executor, AutoCloseable {
     private Void drain(PooledLoop m) throws Exception {
         EventLoop loop = m.loop;
         Task<?> self = Aio.currentTask();
-        while (!awaitIdle(m, self, shutdownDeadline)) {
+        while (!awaitIdle(m, self, () -> shutdownDeadline)) {
             if (loop.time() - shutdownDeadline >= 0) {
                 break; // else woken by a shorter deadline: wait again
             }
@@ -444,19 +445,22 @@ public final class LoopPool implements Executor, AutoCloseable {
                 t.cancel("LoopPool '" + name + "' is shutting down");
             }
         }
-        awaitIdle(m, self, loop.time() + cancellationTimeoutNanos);
+        long cancelDeadline = loop.time() + cancellationTimeoutNanos;
+        awaitIdle(m, self, () -> cancelDeadline);
         m.stopRequested = true;
         loop.stop();
         return null;
     }
 
     /**
-     * Waits until the loop has no task but {@code self} and nothing in its inbox (true), or until
-     * {@code deadline} or {@link #wake} (false). Tasks created meanwhile are waited for too.
+     * Waits until the loop has no task but {@code self} and nothing in its inbox (true), or until the
+     * deadline (read afresh each round: a second shutdown may bring it closer) or {@link #wake} (false).
+     * Tasks created meanwhile are waited for too.
      */
-    private static boolean awaitIdle(PooledLoop m, Task<?> self, long deadline) throws Exception {
+    private static boolean awaitIdle(PooledLoop m, Task<?> self, LongSupplier deadlines) throws Exception {
         EventLoop loop = m.loop;
         while (true) {
+            long deadline = deadlines.getAsLong();
             List<Task<?>> pending = loop.allTasks();
             pending.remove(self);
             if (pending.isEmpty() && loop.stats().inboxCount() == 0) {

@@ -265,7 +265,7 @@ class BridgeInvariantTest {
             return;
         }
         CompletableFuture<Integer> f = (CompletableFuture<Integer>) c.future;
-        assertThat(f.isDone()).as("future of %s #%d is done after termination", c.kind, c.expected).isTrue();
+        assertThat(f.isDone()).as("future of %s #%d is done after termination: %s", c.kind, c.expected, f).isTrue();
         Integer value = null;
         Throwable failure = null;
         try {
