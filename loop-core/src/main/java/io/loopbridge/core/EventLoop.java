@@ -99,9 +99,13 @@ public final class EventLoop implements Executor {
      */
     public Handle callSoon(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
+        return callSoon(new Handle(this, callback));
+    }
+
+    /** {@link #callSoon(Runnable)} for a handle made by this package (e.g. one that must not be dropped). */
+    Handle callSoon(Handle h) {
         checkOpen();
         checkThread("callSoon", "callSoonThreadsafe");
-        Handle h = new Handle(this, callback);
         if (debug) {
             h.origin = new Throwable("scheduled here");
         }
@@ -149,6 +153,19 @@ public final class EventLoop implements Executor {
         }
         schedule(h, false);
         return h;
+    }
+
+    /**
+     * As {@link #callSoonThreadsafe(Runnable)}, for a caller that owes someone an answer: if the loop is
+     * closed after accepting {@code callback} and before running it, {@code onDropped} runs instead, on the
+     * thread that closes the loop (or that finds it closed). Exactly one of the two runs. Any thread.
+     *
+     * @throws RejectedExecutionException if the loop is already closed (then neither runs)
+     */
+    public Handle callSoonThreadsafe(Runnable callback, Runnable onDropped) {
+        Objects.requireNonNull(callback, "callback");
+        Objects.requireNonNull(onDropped, "onDropped");
+        return submit(new Handle.Owed(this, callback, onDropped));
     }
 
     /** {@link Executor} view of {@link #callSoonThreadsafe}: any thread. */
@@ -316,6 +333,11 @@ public final class EventLoop implements Executor {
         }
         timers.clear();
         dropInbox();
+        // A submitter that found the loop closed may be dropping handles (ours included) right now: wait for
+        // it, so that when close() returns everything submitted before it has been told it was dropped.
+        while (draining != 0) {
+            Thread.yield();
+        }
         for (Task<?> t : pending) {
             reportFromAnyThread(new ErrorContext("Task was destroyed but it is pending!", null, t, null));
             t.destroy();

@@ -44,6 +44,23 @@ public class Handle {
     void dropped() {
     }
 
+    /** A handle that owes someone an answer: when the loop closes before running it, runs {@code onDropped}. */
+    static final class Owed extends Handle {
+        private final Runnable onDropped;
+
+        Owed(EventLoop loop, Runnable callback, Runnable onDropped) {
+            super(loop, callback);
+            this.onDropped = onDropped;
+        }
+
+        @Override
+        void dropped() {
+            if (!isCancelled()) {
+                loop.runClosedCallback(onDropped);
+            }
+        }
+    }
+
     @Override
     public String toString() {
         Runnable cb = callback;

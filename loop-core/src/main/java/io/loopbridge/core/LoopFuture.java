@@ -287,7 +287,10 @@ public class LoopFuture<T> {
                 // No loop left to schedule on: run it here rather than leave whoever waits hanging.
                 loop.runClosedCallback(() -> callback.accept(this));
             } else {
-                loop.callSoon(() -> callback.accept(this));
+                // If the loop closes before running it (e.g. stopped right after this iteration), it runs
+                // on the closing thread: whoever waits on this future is never left hanging.
+                Runnable run = () -> callback.accept(this);
+                loop.callSoon(new Handle.Owed(loop, run, run));
             }
         }
     }

@@ -1,0 +1,259 @@
+package io.loopbridge.bridge;
+
+import io.loopbridge.core.Aio;
+import io.loopbridge.core.Coroutine;
+import io.loopbridge.core.EventLoop;
+import io.loopbridge.core.LoopFuture;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.WeakHashMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The doors between ordinary threads and event loops: asyncio's {@code run_coroutine_threadsafe},
+ * {@code wrap_future}, {@code to_thread} and {@code run_in_executor}.
+ *
+ * <p>Every {@link CompletableFuture} returned here completes, whatever happens to the loop: with the
+ * result, the exception (the same object), or a cancellation; if the loop is closed after accepting the
+ * work and before starting it, with a {@link RejectedExecutionException}; if a {@link LoopPool} loop's
+ * thread dies, with an {@link IllegalStateException} whose cause is what it died of. A loop already closed
+ * (or a pool shut down) at the call is reported by throwing {@link RejectedExecutionException}, as
+ * {@code ExecutorService.submit} does.
+ *
+ * <p>The submitting thread's context (SLF4J MDC by default) is carried into the work: see
+ * {@link ContextPropagator}.
+ */
+public final class Bridge {
+    private static volatile ContextPropagator propagator =
+            Boolean.parseBoolean(System.getProperty("loopbridge.propagateMdc", "true"))
+                    ? ContextPropagator.MDC : ContextPropagator.NONE;
+
+    /** Each loop's default executor for {@link #toThread}; weak, so a forgotten loop does not leak it. */
+    private static final Map<EventLoop, ExecutorService> DEFAULT_EXECUTORS =
+            Collections.synchronizedMap(new WeakHashMap<>());
+
+    private Bridge() {
+    }
+
+    /**
+     * Runs {@code coroutine} as a task on {@code loop} and returns a future of its outcome:
+     * {@code asyncio.run_coroutine_threadsafe}. Any thread.
+     *
+     * <p>The task is created on the loop; its result, its exception (the same object) or its cancellation
+     * completes the future. Cancelling the future ({@code cancel(true)}), or completing it any other way from
+     * outside ({@code orTimeout}, {@code completeOnTimeout}), cancels the task on its loop: it sees a
+     * {@link CancellationException} at its current or next await (if it had not started, it never runs).
+     *
+     * <p>The future is completed <b>on the loop's thread</b>, so dependents added with {@code thenApply},
+     * {@code whenComplete}... run there too and must not block. Hand blocking dependents to another
+     * executor:
+     * <pre>{@code
+     * Bridge.runCoroutineThreadsafe(() -> fetch(id), loop)
+     *       .thenApplyAsync(row -> jdbc.save(row), legacyPool);   // runs on legacyPool, not the loop
+     * }</pre>
+     *
+     * @throws RejectedExecutionException if the loop is closed, or its pool shut down or full
+     */
+    public static <T> CompletableFuture<T> runCoroutineThreadsafe(Coroutine<T> coroutine, EventLoop loop) {
+        Objects.requireNonNull(coroutine, "coroutine");
+        Objects.requireNonNull(loop, "loop");
+        return submit(coroutine, loop, PooledLoop.of(loop), true);
+    }
+
+    /**
+     * Runs {@code function} as a plain callback on {@code loop}'s thread (not as a task: it cannot await)
+     * and returns a future of its result: {@code loop.call_soon_threadsafe} with an answer. Cancelling the
+     * future before the callback runs means it never runs. Completed on the loop thread, as
+     * {@link #runCoroutineThreadsafe}. Any thread.
+     *
+     * @throws RejectedExecutionException if the loop is closed, or its pool shut down or full
+     */
+    public static <T> CompletableFuture<T> callSoonThreadsafe(EventLoop loop, Callable<T> function) {
+        Objects.requireNonNull(loop, "loop");
+        Objects.requireNonNull(function, "function");
+        return submit(function::call, loop, PooledLoop.of(loop), false);
+    }
+
+    static <T> CompletableFuture<T> submit(Coroutine<T> work, EventLoop loop, PooledLoop member, boolean asTask) {
+        BridgeFuture<T> future = new BridgeFuture<>(loop, member, propagator.wrap(work), asTask);
+        if (member != null) {
+            member.admit();
+        }
+        try {
+            loop.callSoonThreadsafe(future, future::dropped);
+        } catch (RejectedExecutionException closed) {
+            if (member != null) {
+                member.taken();
+                throw member.pool.rejection("its event loop '" + loop.name() + "' is closed");
+            }
+            throw closed;
+        }
+        return future;
+    }
+
+    /**
+     * Wraps {@code future} in a future of the running loop that a coroutine can await:
+     * {@code asyncio.wrap_future}. Its outcome is copied onto the loop (the same exception object; a
+     * {@link CompletionException} is unwrapped to its cause); cancelling the loop future cancels
+     * {@code future}. Loop thread or coroutine only.
+     *
+     * @throws IllegalStateException if no loop runs on this thread
+     */
+    public static <T> LoopFuture<T> wrapFuture(CompletableFuture<T> future) {
+        Objects.requireNonNull(future, "future");
+        EventLoop loop = Aio.getRunningLoop();
+        LoopFuture<T> wrapped = loop.createFuture();
+        wrapped.addDoneCallback(f -> {
+            if (f.isCancelled()) {
+                future.cancel(true);
+            }
+        });
+        future.whenComplete((value, failure) -> {
+            try {
+                loop.callSoonThreadsafe(() -> copy(value, failure, wrapped));
+            } catch (RejectedExecutionException closed) {
+                // the loop is closed: whoever awaited the wrapper was cancelled with it
+            }
+        });
+        return wrapped;
+    }
+
+    private static <T> void copy(T value, Throwable failure, LoopFuture<T> into) {
+        if (into.isDone()) {
+            return; // cancelled meanwhile
+        }
+        if (failure == null) {
+            into.setResult(value);
+            return;
+        }
+        if (failure instanceof CompletionException && failure.getCause() != null) {
+            failure = failure.getCause();
+        }
+        if (failure instanceof CancellationException) {
+            into.cancel(failure.getMessage());
+        } else {
+            into.setException(failure);
+        }
+    }
+
+    /**
+     * A {@link CompletableFuture} of {@code future}'s outcome that any thread can wait on: the way out of a
+     * loop ({@code asyncio.wrap_future}'s converse). Cancelling it cancels {@code future} on its loop. If
+     * the loop closes with {@code future} still pending (asyncio would leave the caller waiting for ever), it
+     * is cancelled. Completed on the loop thread (see {@link #runCoroutineThreadsafe} about dependents).
+     * Any thread.
+     */
+    public static <T> CompletableFuture<T> toCompletableFuture(LoopFuture<T> future) {
+        Objects.requireNonNull(future, "future");
+        BridgeFuture<T> mirror = new BridgeFuture<>(future);
+        if (future.isDone()) {
+            mirror.accept(future); // result() may be read by any thread once isDone() was seen true
+            return mirror;
+        }
+        try {
+            future.getLoop().callSoonThreadsafe(mirror, mirror::dropped);
+        } catch (RejectedExecutionException closed) {
+            mirror.dropped(); // a closed loop has no thread: hook the future here
+        }
+        return mirror;
+    }
+
+    /**
+     * A coroutine on one loop awaits work on another: runs {@code coroutine} on {@code target} and returns
+     * a future of the <em>running</em> loop to await. Cancelling either side cancels the other.
+     * {@code Bridge.runOn(loopB, () -> lookup(key)).await()}. Loop thread or coroutine only.
+     */
+    public static <T> LoopFuture<T> runOn(EventLoop target, Coroutine<T> coroutine) {
+        return wrapFuture(runCoroutineThreadsafe(coroutine, target));
+    }
+
+    /**
+     * Runs blocking {@code function} on the running loop's default executor and returns a future to await:
+     * {@code asyncio.to_thread}. The submitter's context is carried along ({@link ContextPropagator}).
+     *
+     * <p>The default executor belongs to the loop: a bounded pool ({@code min(32, processors + 4)} daemon
+     * threads named {@code <loop>-to-thread-N}, idle ones exit after 60 s), created on first use and shut
+     * down with {@link #shutdownDefaultExecutor} — which a {@link LoopPool} calls when it closes its loops.
+     * Cancelling the returned future stops the function if it has not started; a running one is not
+     * interrupted (as in asyncio). Loop thread or coroutine only.
+     */
+    public static <T> LoopFuture<T> toThread(Callable<T> function) {
+        return runInExecutor(defaultExecutor(Aio.getRunningLoop()), function);
+    }
+
+    /**
+     * Runs blocking {@code function} on {@code executor} and returns a future of the running loop to
+     * await: {@code loop.run_in_executor}. Loop thread or coroutine only.
+     *
+     * @throws RejectedExecutionException if the executor refuses the function
+     */
+    public static <T> LoopFuture<T> runInExecutor(Executor executor, Callable<T> function) {
+        Objects.requireNonNull(executor, "executor");
+        Objects.requireNonNull(function, "function");
+        Aio.getRunningLoop(); // fail before running anything
+        Coroutine<T> work = propagator.wrap(function::call);
+        CompletableFuture<T> result = new CompletableFuture<>();
+        executor.execute(() -> {
+            if (result.isDone()) {
+                return; // cancelled before it started
+            }
+            try {
+                result.complete(work.call());
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return wrapFuture(result);
+    }
+
+    /** The running loop's default executor for {@link #toThread}; see there. */
+    static ExecutorService defaultExecutor(EventLoop loop) {
+        return DEFAULT_EXECUTORS.computeIfAbsent(loop, Bridge::newDefaultExecutor);
+    }
+
+    private static ExecutorService newDefaultExecutor(EventLoop loop) {
+        int threads = Math.min(32, Runtime.getRuntime().availableProcessors() + 4);
+        String prefix = loop.name() + "-to-thread-"; // not the loop: a weak key its value refers to never goes
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, prefix + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /**
+     * Shuts down {@code loop}'s default executor, if it has one, interrupting running functions (their
+     * futures' loop is closing): {@code loop.shutdown_default_executor}. A later {@link #toThread} on the
+     * same (still open) loop makes a new one. Any thread.
+     */
+    public static void shutdownDefaultExecutor(EventLoop loop) {
+        ExecutorService executor = DEFAULT_EXECUTORS.remove(Objects.requireNonNull(loop, "loop"));
+        if (executor != null) {
+            executor.shutdownNow();
+        }
+    }
+
+    /** Installs the context carried into submitted work (default {@link ContextPropagator#MDC}). Any thread. */
+    public static void setContextPropagator(ContextPropagator contextPropagator) {
+        propagator = Objects.requireNonNull(contextPropagator, "contextPropagator");
+    }
+
+    public static ContextPropagator getContextPropagator() {
+        return propagator;
+    }
+}
