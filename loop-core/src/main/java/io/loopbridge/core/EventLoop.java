@@ -99,11 +99,11 @@ public final class EventLoop implements Executor {
      */
     public Handle callSoon(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        return callSoon(new Handle(this, callback));
+        return schedule(new Handle(this, callback));
     }
 
     /** {@link #callSoon(Runnable)} for a handle made by this package (e.g. one that must not be dropped). */
-    Handle callSoon(Handle h) {
+    Handle schedule(Handle h) {
         checkOpen();
         checkThread("callSoon", "callSoonThreadsafe");
         if (debug) {

@@ -1,0 +1,129 @@
+package io.loopbridge.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.loopbridge.bridge.LoopPool;
+import io.loopbridge.core.Aio;
+import io.loopbridge.core.EventLoop;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class LoopPoolMetricsTest {
+
+    /** 1,000 tasks complete, 10 fail, 5 are cancelled (by their callers), one callback is slow. */
+    private static void knownWorkload(LoopPool pool) throws Exception {
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            int k = i;
+            all.add(pool.submit(() -> k));
+        }
+        for (int i = 0; i < 10; i++) {
+            all.add(pool.submit(() -> {
+                throw new IllegalStateException("boom");
+            }));
+        }
+        CountDownLatch started = new CountDownLatch(5);
+        List<CompletableFuture<Object>> doomed = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            doomed.add(pool.submit(() -> {
+                started.countDown();
+                Aio.sleep(Duration.ofHours(1));
+                return null;
+            }));
+        }
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        doomed.forEach(f -> f.cancel(true));
+        all.addAll(doomed);
+        EventLoop loop = pool.loops().getFirst();
+        pool.submit(() -> {
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10);
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait(); // a deliberately slow step
+            }
+            return loop.name();
+        }).get(10, TimeUnit.SECONDS);
+        for (CompletableFuture<?> f : all) {
+            try {
+                f.get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException | CancellationException expected) {
+                // failed or cancelled ones
+            }
+        }
+    }
+
+    private static double tasks(MeterRegistry r, String pool, String outcome) {
+        return r.find("loopbridge.loop.tasks").tag("pool", pool).tag("outcome", outcome).functionCounters().stream()
+                .mapToDouble(c -> c.count()).sum();
+    }
+
+    @Test
+    void everyLoopOfThePoolIsTaggedAndCountsAddUp() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        LoopPool pool = LoopPool.builder().name("p1").loops(2).debug(true)
+                .slowCallbackDuration(Duration.ofMillis(5)).exceptionHandler((l, c) -> { }).build();
+        LoopPoolMetrics metrics = new LoopPoolMetrics(pool);
+        metrics.bindTo(registry);
+        knownWorkload(pool);
+        // loop stats are published at the end of each iteration: ask each loop once more to be sure
+        for (EventLoop loop : pool.loops()) {
+            pool.submit(() -> null);
+            io.loopbridge.bridge.Bridge.callSoonThreadsafe(loop, () -> null).get(10, TimeUnit.SECONDS);
+        }
+        for (EventLoop loop : pool.loops()) {
+            assertThat(registry.find("loopbridge.loop.tasks").tag("loop", loop.name()).tag("pool", "p1")
+                    .functionCounters()).hasSize(3);
+        }
+        assertThat(tasks(registry, "p1", "completed")).isGreaterThanOrEqualTo(1001);
+        assertThat(tasks(registry, "p1", "failed")).isEqualTo(10);
+        assertThat(tasks(registry, "p1", "cancelled")).isEqualTo(5);
+        assertThat(registry.find("loopbridge.loop.slow.callbacks").tag("pool", "p1").functionCounters().stream()
+                .mapToDouble(c -> c.count()).sum()).isGreaterThanOrEqualTo(1);
+        assertThat(registry.get("loopbridge.bridge.submitted").tag("pool", "p1").functionCounter().count())
+                .isGreaterThanOrEqualTo(1016);
+        assertThat(registry.get("loopbridge.bridge.rejected").tag("pool", "p1").functionCounter().count()).isZero();
+        assertThat(registry.get("loopbridge.bridge.roundtrip").tag("pool", "p1").timer().count())
+                .isGreaterThanOrEqualTo(1016);
+
+        pool.shutdownGracefully(Duration.ofSeconds(5)).get(30, TimeUnit.SECONDS);
+        assertThat(registry.find("loopbridge.loop.tasks").tag("pool", "p1").meters()).isEmpty();
+        assertThat(registry.getMeters()).as("a shut-down pool's meters are removed").isEmpty();
+
+        LoopPool again = LoopPool.builder().name("p1").loops(1).build();
+        try (LoopPoolMetrics m2 = new LoopPoolMetrics(again)) {
+            m2.bindTo(registry);
+            again.submit(() -> 1).get(10, TimeUnit.SECONDS);
+            assertThat(registry.find("loopbridge.loop.tasks").tag("pool", "p1").functionCounters()).hasSize(3);
+        } finally {
+            again.close();
+        }
+    }
+
+    @Test
+    void prometheusScrapeOfAPoolPassesPromtool() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (LoopPool pool = LoopPool.builder().name("api").loops(2).exceptionHandler((l, c) -> { }).build();
+             LoopPoolMetrics metrics = new LoopPoolMetrics(pool)) {
+            metrics.bindTo(registry);
+            knownWorkload(pool);
+            String text = registry.scrape();
+            assertThat(text).contains("loopbridge_bridge_submitted_total{pool=\"api\"}")
+                    .contains("loopbridge_bridge_rejected_total{pool=\"api\"} 0")
+                    .contains("loopbridge_bridge_roundtrip_seconds_bucket{pool=\"api\",le=")
+                    .containsPattern("loopbridge_loop_tasks_total\\{loop=\"[^\"]+\",outcome=\"failed\",pool=\"api\"}");
+            Promtool.assertLintClean(text);
+        }
+    }
+}
