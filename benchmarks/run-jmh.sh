@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the JMH benchmarks with settings short enough for a small shared machine, yet with warm-up.
 #
-#   benchmarks/run-jmh.sh                         # every benchmark (~2.5 minutes)
+#   benchmarks/run-jmh.sh                         # every benchmark (~2 minutes)
 #   benchmarks/run-jmh.sh 'Coroutine.*Fast'       # those matching a JMH regex
-#   benchmarks/run-jmh.sh callSoon -i 10          # more JMH options after the regex
+#   benchmarks/run-jmh.sh callSoon -i 10 -prof gc # JMH options after the regex (they replace the defaults)
 #
 # Needs no JAVA_HOME: like the build's toolchains plugin it finds a JDK 25 (or newer) itself. It builds
 # benchmarks/target/benchmarks.jar when the jar is missing or older than the sources (never `mvn install`).
@@ -46,9 +46,23 @@ shift || true
 mkdir -p benchmarks/results
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 
-# -f 1 -wi 3 -w 1s -i 5 -r 1s: one fork per benchmark (per engine for the coroutine ones), 3 s of warm-up,
-# 5 s measured. Fork JVM options come from each class's @Fork (engine flags); do not pass -jvmArgs here.
-# The option on the launcher's own JVM only silences JMH's sun.misc.Unsafe warning.
+# One fork per benchmark (per engine for the coroutine ones), 3 s of warm-up, 5 s measured. An option given
+# after the regex replaces its default here (JMH refuses an option given twice). Fork JVM options come from
+# each class's @Fork (the engine flags): do not pass -jvmArgsAppend, it would replace them.
+DEFAULTS=(-f 1 -wi 3 -w 1s -i 5 -r 1s -rf json -rff "benchmarks/results/jmh-$STAMP.json")
+given() {
+    local opt=$1 arg
+    shift
+    for arg; do
+        [[ "$arg" == "$opt" ]] && return 0
+    done
+    return 1
+}
+ARGS=()
+for ((k = 0; k < ${#DEFAULTS[@]}; k += 2)); do
+    given "${DEFAULTS[k]}" "$@" || ARGS+=("${DEFAULTS[k]}" "${DEFAULTS[k + 1]}")
+done
+
+# The option on the launcher's own JVM only silences JMH's sun.misc.Unsafe warning (forks inherit it).
 set -x
-exec "$JDK/bin/java" --sun-misc-unsafe-memory-access=allow -jar "$JAR" "$REGEX" -f 1 -wi 3 -w 1s -i 5 -r 1s \
-    -rf json -rff "benchmarks/results/jmh-$STAMP.json" "$@"
+exec "$JDK/bin/java" --sun-misc-unsafe-memory-access=allow -jar "$JAR" "$REGEX" "${ARGS[@]}" "$@"
