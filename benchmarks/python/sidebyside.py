@@ -135,6 +135,7 @@ def table(results, workloads, systems, rounds_n):
         rounds = [{r["system"]: r for r in results if r["workload"] == wl and r["round"] == i}
                   for i in range(rounds_n)]
         lines.append(f"\n{wl}  n={n_used:,}  {DESCRIPTIONS[wl]}" if isinstance(n_used, int) else f"\n{wl}")
+        extras = extras + ["alloc_b_per_op"]
         head = ["system", primary + (" (higher better)" if higher else " (lower better)")] + extras
         if primary != "rss_mb":
             head.append("rss_mb")
@@ -234,8 +235,9 @@ def main():
     header = (f"side-by-side: {rounds_n} rounds{' (--quick: sizes / 10, indicative only)' if args.quick else ''}, "
               f"seed {seed}\nmachine: {os.cpu_count()} CPUs, {java_version}, python {sys.version.split()[0]}, "
               f"{datetime.datetime.now().isoformat(timespec='seconds')}\ncommand: benchmarks/run-sidebyside.sh {user_args()}")
-    print(header, flush=True)
+    print(header, file=sys.stderr, flush=True)
 
+    load_at_start = os.getloadavg()[0]
     results = []
     for rnd in range(rounds_n):
         for wl in workloads:
@@ -253,6 +255,7 @@ def main():
                                              f"{r.get('primary')}={fmt(r.get(r.get('primary')))} rss={fmt(r.get('rss_mb'))}MB")
                 print(f"  round {rnd + 1}/{rounds_n} {wl:<5} {s:<19} {status}", file=sys.stderr, flush=True)
 
+    header += "\nload average (1 min) at start {:.1f}, at end {:.1f}".format(load_at_start, os.getloadavg()[0])
     report = header + "\n" + table(results, workloads, systems, rounds_n) + "\n" + targets(results, workloads, rounds_n)
     print(report)
     os.makedirs(args.out, exist_ok=True)

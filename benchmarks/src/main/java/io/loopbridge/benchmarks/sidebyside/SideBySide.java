@@ -1,5 +1,6 @@
 package io.loopbridge.benchmarks.sidebyside;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -20,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SideBySide {
     private static final long TIMEOUT_SECONDS = 600;
+    private static final com.sun.management.ThreadMXBean ALLOCATION =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private SideBySide() {
     }
@@ -56,7 +59,11 @@ public final class SideBySide {
             }
             List<Result> runs = new ArrayList<>();
             for (int i = 0; i < iters; i++) {
-                runs.add(run(peer, workload, n, seed));
+                long allocated = ALLOCATION.getTotalThreadAllocatedBytes();
+                Result r = run(peer, workload, n, seed);
+                // Every thread's heap allocation during the run (loop, producer, carriers), per operation.
+                r.put("alloc_b_per_op", (double) (ALLOCATION.getTotalThreadAllocatedBytes() - allocated) / n);
+                runs.add(r);
             }
             runs.sort(Comparator.comparingDouble(Result::primaryValue));
             Result median = runs.get(runs.size() / 2);
