@@ -158,6 +158,7 @@ def table(results, workloads, systems, rounds_n):
                 row.append("" if s == lb else (spread(ratios(rounds, lb, s, primary)) + "x").replace("-x", "-"))
             rows.append(row)
         widths = [max(len(r[i]) for r in rows if i < len(r) and len(r) > 2) for i in range(len(head))]
+        widths[0] = max(len(r[0]) for r in rows)
         for r in rows:
             if len(r) == 2 and len(head) > 2:
                 lines.append(f"  {r[0]:<{widths[0]}}  {r[1]}")
@@ -211,7 +212,7 @@ def main():
     p.add_argument("--full", action="store_true", help="also W5 with 1,000,000 sleepers")
     p.add_argument("--workloads", default=None, help="comma-separated, e.g. W1,W3 (default: all)")
     p.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset of " + ",".join(SYSTEMS))
-    p.add_argument("--jvm-arg", action="append", default=[], help="extra JVM option for every JVM (repeatable)")
+    p.add_argument("--jvm-arg", action="append", default=[], help="extra JVM option for every JVM, written --jvm-arg=-Xmx1g (repeatable)")
     p.add_argument("--seed", type=int, default=None, help="shuffle and workload seed (default: random, printed)")
     p.add_argument("--timeout", type=int, default=900, help="seconds per process")
     p.add_argument("--out", default=os.path.join(HERE, "..", "target", "sidebyside"))

@@ -169,7 +169,7 @@ final class ExecutorPeer implements Peer {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         if (netty) {
             groupA.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             groupB.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

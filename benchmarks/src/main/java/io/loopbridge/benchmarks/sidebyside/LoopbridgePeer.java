@@ -63,15 +63,14 @@ final class LoopbridgePeer implements Peer {
     public Result yieldingTasks(int n) throws Exception {
         long nanos = bridge.submit(() -> {
             long t0 = System.nanoTime();
-            @SuppressWarnings("unchecked")
-            Task<Integer>[] tasks = new Task[n];
+            Task<?>[] tasks = new Task<?>[n];
             for (int i = 0; i < n; i++) {
                 tasks[i] = Aio.createTask(() -> {
                     Aio.sleep(Duration.ZERO);
                     return VALUE;
                 });
             }
-            for (Task<Integer> t : tasks) { // gather: awaiting a done task does not yield
+            for (Task<?> t : tasks) { // gather: awaiting a done task does not yield
                 t.await();
             }
             return System.nanoTime() - t0;
@@ -122,16 +121,20 @@ final class LoopbridgePeer implements Peer {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         stop(loop, thread);
         if (loopB != null) {
             stop(loopB, threadB);
         }
     }
 
-    private static void stop(EventLoop loop, Thread thread) throws InterruptedException {
+    private static void stop(EventLoop loop, Thread thread) {
         loop.callSoonThreadsafe(loop::stop);
-        thread.join();
-        loop.close();
+        try {
+            thread.join();
+            loop.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the process exits next; the loop thread dies with it
+        }
     }
 }

@@ -28,6 +28,7 @@ interface Peer extends AutoCloseable {
         return Result.of("none");
     }
 
+    /** Stops the system's threads. Interrupted: stops waiting and keeps the interrupt. */
     @Override
-    void close() throws Exception;
+    void close();
 }
