@@ -50,6 +50,7 @@ import java.util.function.LongSupplier;
  * {@link Builder#replaceDeadLoops} asks for it.
  */
 public final class LoopPool implements Executor, AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LoopPool.class);
     /** How {@link #next()} picks a loop. */
     public enum Selection {
         /** Each loop in turn (the default). */
@@ -94,6 +95,8 @@ public final class LoopPool implements Executor, AutoCloseable {
     /** System.nanoTime() when the grace period ends. Guarded by this; read by the drainers. */
     private volatile long shutdownDeadline;
     private final CompletableFuture<Void> termination = new CompletableFuture<>();
+    /** Run once, just before {@link #termination} completes (e.g. metrics removing their meters). */
+    private final java.util.List<Runnable> terminationHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile ExecutorService executorView;
 
     final LongAdder submitted = new LongAdder();
@@ -395,6 +398,22 @@ public final class LoopPool implements Executor, AutoCloseable {
         return termination.copy();
     }
 
+    /**
+     * Runs {@code hook} once the pool has terminated, before any {@link #terminationFuture()} or
+     * {@link #shutdownGracefully} future completes (at once, here, if it already has). For resources tied to the
+     * pool's life, such as its meters. A hook that throws is logged and the others still run. Any thread.
+     */
+    public void onTermination(Runnable hook) {
+        Objects.requireNonNull(hook, "hook");
+        synchronized (terminationHooks) {
+            if (!termination.isDone()) {
+                terminationHooks.add(hook);
+                return;
+            }
+        }
+        hook.run();
+    }
+
     void checkAccepting() {
         if (state != RUNNING) {
             throw rejection("it is shut down");
@@ -523,7 +542,17 @@ public final class LoopPool implements Executor, AutoCloseable {
             }
         }
         state = TERMINATED;
-        termination.complete(null);
+        synchronized (terminationHooks) {
+            for (Runnable hook : terminationHooks) {
+                try {
+                    hook.run();
+                } catch (RuntimeException e) {
+                    log.warn("termination hook of pool {} failed", name, e);
+                }
+            }
+            terminationHooks.clear();
+            termination.complete(null);
+        }
     }
 
     // ---- the loop threads -------------------------------------------------------------------------

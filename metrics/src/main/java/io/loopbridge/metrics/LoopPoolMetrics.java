@@ -54,10 +54,10 @@ public final class LoopPoolMetrics implements MeterBinder, AutoCloseable {
         }
         meters.add(FunctionCounter.builder("loopbridge.bridge.submitted", pool, LoopPool::submittedCount)
                 .description("Submissions to the pool's loops from other threads")
-                .baseUnit("submissions").tags(tags).register(registry));
+                .tags(tags).register(registry));
         meters.add(FunctionCounter.builder("loopbridge.bridge.rejected", pool, LoopPool::rejectedCount)
                 .description("Submissions the pool refused (shut down, full, dead loop)")
-                .baseUnit("submissions").tags(tags).register(registry));
+                .tags(tags).register(registry));
         meters.add(FunctionCounter.builder("loopbridge.pool.loops.dead", pool, LoopPool::deadLoopCount)
                 .description("Loop threads of the pool that died").tags(tags).register(registry));
         Timer roundTrip = Timer.builder("loopbridge.bridge.roundtrip")
@@ -68,7 +68,7 @@ public final class LoopPoolMetrics implements MeterBinder, AutoCloseable {
                 .tags(tags).register(registry);
         meters.add(roundTrip);
         pool.setRoundTripRecorder(nanos -> roundTrip.record(nanos, TimeUnit.NANOSECONDS));
-        pool.terminationFuture().whenComplete((v, e) -> close());
+        pool.onTermination(this::close);
     }
 
     /** Removes the pool's meters and stops recording. Idempotent. */

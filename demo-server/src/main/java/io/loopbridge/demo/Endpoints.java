@@ -1,0 +1,222 @@
+package io.loopbridge.demo;
+
+import io.loopbridge.bridge.Bridge;
+import io.loopbridge.bridge.LoopPool;
+import io.loopbridge.core.Aio;
+import io.loopbridge.core.Coroutine;
+import io.loopbridge.core.EventLoop;
+import io.loopbridge.core.Task;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The demo's endpoints. Each returns a CompletableFuture of its response and never blocks the Netty I/O
+ * thread: coroutines run on the pool's loops, blocking work on the legacy pool.
+ */
+final class Endpoints {
+    private final DemoConfig config;
+    private final LoopPool pool;
+    private final ExecutorService legacy;
+    private final PrometheusMeterRegistry registry;
+
+    Endpoints(DemoConfig config, LoopPool pool, ExecutorService legacy, PrometheusMeterRegistry registry) {
+        this.config = config;
+        this.pool = pool;
+        this.legacy = legacy;
+        this.registry = registry;
+    }
+
+    CompletableFuture<Response> handle(HttpMethod method, String uri, InetAddress client) {
+        QueryStringDecoder q = new QueryStringDecoder(uri);
+        String path = q.path();
+        return switch (path) {
+            case "/sleep" -> {
+                requireMethod(method, HttpMethod.GET);
+                yield sleep(param(q, "ms", 0, config.maxSleepMs()));
+            }
+            case "/fanout" -> {
+                requireMethod(method, HttpMethod.GET);
+                yield fanout(param(q, "n", 1, config.maxFanout()), param(q, "ms", 0, config.maxSleepMs()));
+            }
+            case "/legacy" -> {
+                requireMethod(method, HttpMethod.POST);
+                yield legacy(param(q, "jobs", 1, config.maxJobs()), param(q, "ms", 0, config.maxSleepMs()));
+            }
+            case "/metrics" -> {
+                requireMethod(method, HttpMethod.GET);
+                yield CompletableFuture.completedFuture(new Response(HttpResponseStatus.OK,
+                        "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+            }
+            case "/debug/tasks" -> {
+                requireMethod(method, HttpMethod.GET);
+                if (!config.debugRemote() && !client.isLoopbackAddress()) {
+                    throw HttpException.of(HttpResponseStatus.FORBIDDEN,
+                            "/debug/tasks is served to loopback clients only (flag --debug-remote)");
+                }
+                yield debugTasks();
+            }
+            case "/healthz" -> {
+                requireMethod(method, HttpMethod.GET);
+                yield CompletableFuture.completedFuture(health());
+            }
+            default -> throw HttpException.of(HttpResponseStatus.NOT_FOUND, "no such path: " + path);
+        };
+    }
+
+    /** A coroutine awaits a sleep on a pool loop: thousands of these are held by a few threads. */
+    private CompletableFuture<Response> sleep(int ms) {
+        long t0 = System.nanoTime();
+        return pool.submit(() -> {
+            Aio.sleep(Duration.ofMillis(ms));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("slept_ms", ms);
+            body.put("loop", Aio.getRunningLoop().name());
+            body.put("task", Aio.currentTask().getName());
+            body.put("elapsed_ms", elapsedMs(t0));
+            return Response.json(body);
+        });
+    }
+
+    /** A coroutine gathers n children that each sleep ms: the total stays near ms, not n × ms. */
+    private CompletableFuture<Response> fanout(int n, int ms) {
+        long t0 = System.nanoTime();
+        return pool.submit(() -> {
+            List<Coroutine<Long>> children = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                children.add(() -> {
+                    long c0 = System.nanoTime();
+                    Aio.sleep(Duration.ofMillis(ms));
+                    return System.nanoTime() - c0;
+                });
+            }
+            List<Long> took = Aio.<Long>gather(children).await();
+            long max = took.stream().mapToLong(Long::longValue).max().orElse(0);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("children", n);
+            body.put("child_ms", ms);
+            body.put("slowest_child_ms", TimeUnit.NANOSECONDS.toMillis(max));
+            body.put("elapsed_ms", elapsedMs(t0));
+            body.put("loop", Aio.getRunningLoop().name());
+            return Response.json(body);
+        });
+    }
+
+    /**
+     * The legacy pattern: blocking workers of an ordinary thread pool each submit a coroutine with
+     * runCoroutineThreadsafe and block on the CompletableFuture. The HTTP thread waits for none of them.
+     */
+    private CompletableFuture<Response> legacy(int jobs, int ms) {
+        long t0 = System.nanoTime();
+        List<CompletableFuture<String>> results = new ArrayList<>(jobs);
+        for (int i = 0; i < jobs; i++) {
+            EventLoop loop = pool.next();
+            results.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    // A legacy worker: blocks its own thread, never the loop's.
+                    return Bridge.runCoroutineThreadsafe(() -> {
+                        Aio.sleep(Duration.ofMillis(ms));
+                        return Aio.getRunningLoop().name();
+                    }, loop).get();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, legacy));
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<String, Integer> perLoop = new LinkedHashMap<>();
+            for (CompletableFuture<String> r : results) {
+                perLoop.merge(r.join(), 1, Integer::sum);
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("jobs", jobs);
+            body.put("job_ms", ms);
+            body.put("legacy_threads", config.legacyThreads());
+            body.put("jobs_per_loop", perLoop);
+            body.put("elapsed_ms", elapsedMs(t0));
+            return Response.json(body);
+        });
+    }
+
+    /** Every pending task of every loop, like aiomonitor: asked of each loop on its own thread. */
+    private CompletableFuture<Response> debugTasks() {
+        List<CompletableFuture<Map<String, Object>>> perLoop = new ArrayList<>();
+        for (EventLoop loop : pool.loops()) {
+            perLoop.add(Bridge.callSoonThreadsafe(loop, () -> {
+                List<Object> tasks = new ArrayList<>();
+                long now = loop.time();
+                for (Task<?> t : loop.allTasks()) {
+                    Map<String, Object> info = new LinkedHashMap<>();
+                    info.put("name", t.getName());
+                    info.put("state", t.toString());
+                    info.put("age_ms", TimeUnit.NANOSECONDS.toMillis(now - t.createdAt()));
+                    List<String> stack = new ArrayList<>();
+                    for (StackTraceElement e : t.getStack()) {
+                        stack.add(e.toString());
+                    }
+                    info.put("stack", stack);
+                    tasks.add(info);
+                }
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("loop", loop.name());
+                m.put("tasks", tasks);
+                return m;
+            }));
+        }
+        return CompletableFuture.allOf(perLoop.toArray(CompletableFuture[]::new))
+                .thenApply(v -> Response.json(Map.of("loops", perLoop.stream().map(CompletableFuture::join).toList())));
+    }
+
+    private Response health() {
+        List<String> down = new ArrayList<>();
+        for (EventLoop loop : pool.loops()) {
+            if (!loop.isRunning()) {
+                down.add(loop.name());
+            }
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", down.isEmpty() ? "ok" : "unhealthy");
+        body.put("loops", pool.loops().size());
+        body.put("down", down);
+        return Response.json(down.isEmpty() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body);
+    }
+
+    private static void requireMethod(HttpMethod actual, HttpMethod allowed) {
+        if (!actual.equals(allowed)) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("error", "method " + actual + " not allowed; use " + allowed);
+            body.put("allowed", allowed.name());
+            throw new HttpException(HttpResponseStatus.METHOD_NOT_ALLOWED, body);
+        }
+    }
+
+    private static int param(QueryStringDecoder q, String name, int min, int max) {
+        List<String> values = q.parameters().get(name);
+        String v = values == null || values.isEmpty() ? null : values.getFirst();
+        if (v != null) {
+            try {
+                long n = Long.parseLong(v.trim());
+                if (n >= min && n <= max) {
+                    return (int) n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+        }
+        throw HttpException.badParameter(name, v, min, max);
+    }
+
+    private static long elapsedMs(long t0) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    }
+}

@@ -1,0 +1,94 @@
+package io.loopbridge.demo;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The demo server as a user runs it: its own JVM (the test's JDK, the test's classpath), a free port, its log
+ * read until it says where it listens. Closing it sends SIGTERM.
+ */
+final class DemoProcess implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("listening on http://([^:]+):(\\d+)");
+
+    final Process process;
+    final int port;
+    final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    DemoProcess(String... args) throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"), DemoServer.class.getName(), "--port", "0"));
+        cmd.addAll(List.of(args));
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        CompletableFuture<Integer> listening = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    log.add(line);
+                    Matcher m = LISTENING.matcher(line);
+                    if (m.find()) {
+                        listening.complete(Integer.parseInt(m.group(2)));
+                    }
+                }
+            } catch (IOException e) {
+                // process ended
+            }
+            listening.completeExceptionally(new IllegalStateException("demo server exited: " + log));
+        }, "demo-log-reader");
+        reader.setDaemon(true);
+        reader.start();
+        port = listening.get(30, TimeUnit.SECONDS);
+    }
+
+    URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + port + pathAndQuery);
+    }
+
+    HttpResponse<String> get(String pathAndQuery) throws Exception {
+        return send(HttpRequest.newBuilder(uri(pathAndQuery)).GET().timeout(Duration.ofSeconds(30)).build());
+    }
+
+    HttpResponse<String> post(String pathAndQuery) throws Exception {
+        return send(HttpRequest.newBuilder(uri(pathAndQuery)).POST(HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(60)).build());
+    }
+
+    HttpResponse<String> send(HttpRequest request) throws Exception {
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** SIGTERM, then the exit code (bounded wait). */
+    int terminate() throws Exception {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("demo server did not exit within 30 s of SIGTERM; log: " + log);
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws Exception {
+        http.close();
+        if (process.isAlive()) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}

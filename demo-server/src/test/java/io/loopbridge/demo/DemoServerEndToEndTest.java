@@ -1,0 +1,186 @@
+package io.loopbridge.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Every endpoint and every error code over real HTTP on loopback, against the server in its own JVM. */
+@Timeout(120)
+class DemoServerEndToEndTest {
+    private static DemoProcess server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = new DemoProcess("--loops", "2", "--legacy-threads", "8", "--max-request-bytes", "1024");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
+
+    @Test
+    void sleepAnswersFromALoopAfterTheSleep() throws Exception {
+        HttpResponse<String> r = server.get("/sleep?ms=50");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).contains("json"));
+        assertThat(r.body()).contains("\"slept_ms\":50").containsPattern("\"loop\":\"demo-loop-\\d+\"");
+        assertThat(number(r.body(), "elapsed_ms")).isGreaterThanOrEqualTo(50);
+    }
+
+    @Test
+    void fanoutGathersChildrenConcurrently() throws Exception {
+        HttpResponse<String> r = server.get("/fanout?n=500&ms=100");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(number(r.body(), "children")).isEqualTo(500);
+        assertThat(number(r.body(), "slowest_child_ms")).isGreaterThanOrEqualTo(100);
+        // 500 children of 100 ms each, one after another, would take 50 s: they overlap on one loop
+        assertThat(number(r.body(), "elapsed_ms")).isLessThan(500 * 100 / 4);
+    }
+
+    @Test
+    void legacyWorkersSubmitCoroutinesAndBlockOnTheirFutures() throws Exception {
+        HttpResponse<String> r = server.post("/legacy?jobs=40&ms=20");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(number(r.body(), "jobs")).isEqualTo(40);
+        assertThat(number(r.body(), "legacy_threads")).isEqualTo(8);
+        Matcher m = Pattern.compile("\"demo-loop-\\d+\":(\\d+)").matcher(r.body());
+        int total = 0;
+        int loops = 0;
+        while (m.find()) {
+            total += Integer.parseInt(m.group(1));
+            loops++;
+        }
+        assertThat(total).isEqualTo(40);
+        assertThat(loops).as("round-robin spreads the jobs over both loops").isEqualTo(2);
+    }
+
+    @Test
+    void metricsArePrometheusTextWithPerLoopAndJvmMeters() throws Exception {
+        server.get("/sleep?ms=1");
+        HttpResponse<String> r = server.get("/metrics");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+        assertThat(r.body())
+                .contains("loopbridge_loop_tasks_total{loop=\"demo-loop-0\",outcome=\"completed\",pool=\"demo\"}")
+                .contains("loopbridge_loop_tasks_total{loop=\"demo-loop-1\",outcome=\"completed\",pool=\"demo\"}")
+                .contains("loopbridge_loop_busy_seconds_total")
+                .contains("loopbridge_loop_lag_seconds_bucket")
+                .contains("jvm_threads_live_threads")
+                .contains("jvm_memory_used_bytes");
+    }
+
+    @Test
+    void debugTasksShowsPendingTasksWithTheirStacks() throws Exception {
+        CompletableFuture<HttpResponse<String>> pending = server.http.sendAsync(
+                HttpRequest.newBuilder(server.uri("/sleep?ms=3000")).build(), HttpResponse.BodyHandlers.ofString());
+        String body = "";
+        for (int i = 0; i < 200 && !body.contains("Endpoints"); i++) {
+            body = server.get("/debug/tasks").body(); // bounded poll until the request's task exists
+        }
+        assertThat(body).contains("\"loops\"").contains("\"name\":\"Task-").contains("\"age_ms\"")
+                .contains("io.loopbridge.demo.Endpoints").contains("io.loopbridge.core.Aio.sleep");
+        assertThat(pending.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void healthzIsOkWhileEveryLoopRuns() throws Exception {
+        HttpResponse<String> r = server.get("/healthz");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"status\":\"ok\"").contains("\"loops\":2");
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> {2}")
+    @CsvSource({
+        "GET, /sleep, 400, missing parameter 'ms'",
+        "GET, /sleep?ms=abc, 400, parameter 'ms' must be an integer in [0, 60000]",
+        "GET, /sleep?ms=-1, 400, parameter 'ms' must be an integer",
+        "GET, /sleep?ms=60001, 400, parameter 'ms' must be an integer",
+        "GET, /sleep?ms=99999999999999999999, 400, parameter 'ms'",
+        "GET, /sleep?ms=NaN, 400, parameter 'ms'",
+        "GET, /fanout?n=0&ms=1, 400, parameter 'n' must be an integer in [1, 10000]",
+        "GET, /fanout?n=10, 400, missing parameter 'ms'",
+        "POST, /legacy?jobs=100000&ms=1, 400, parameter 'jobs'",
+        "GET, /nope, 404, no such path",
+        "POST, /sleep?ms=1, 405, not allowed; use GET",
+        "GET, /legacy?jobs=1&ms=1, 405, not allowed; use POST",
+        "DELETE, /metrics, 405, not allowed",
+    })
+    void badInputGetsAClearJsonError(String method, String path, int status, String message) throws Exception {
+        HttpResponse<String> r = server.send(HttpRequest.newBuilder(server.uri(path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(r.statusCode()).isEqualTo(status);
+        assertThat(r.body()).startsWith("{\"error\":").contains(message);
+        assertThat(server.get("/healthz").statusCode()).as("the server survives").isEqualTo(200);
+    }
+
+    @Test
+    void oversizedRequestGets413() throws Exception {
+        HttpResponse<String> r = server.send(HttpRequest.newBuilder(server.uri("/legacy?jobs=1&ms=1"))
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(4096))).build());
+        assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(server.get("/healthz").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void twoThousandConcurrentSleepsAreHeldWithoutNewThreads() throws Exception {
+        server.get("/sleep?ms=1");
+        int before = liveThreads();
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            all.add(server.http.sendAsync(HttpRequest.newBuilder(server.uri("/sleep?ms=200"))
+                    .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        int peak = before;
+        int maxActive = 0;
+        while (!CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).isDone()) {
+            String metrics = server.get("/metrics").body();
+            maxActive = Math.max(maxActive, (int) sum(metrics, "loopbridge_loop_tasks_active"));
+            peak = Math.max(peak, (int) sum(metrics, "jvm_threads_live_threads"));
+        }
+        for (CompletableFuture<HttpResponse<String>> f : all) {
+            assertThat(f.get().statusCode()).isEqualTo(200);
+        }
+        assertThat(maxActive).as("requests held at once by the loops").isGreaterThan(100);
+        assertThat(peak).as("server threads during the load").isEqualTo(before);
+        assertThat(liveThreads()).isEqualTo(before);
+    }
+
+    private static int liveThreads() throws Exception {
+        return (int) sum(server.get("/metrics").body(), "jvm_threads_live_threads");
+    }
+
+    /** The sum of a metric's samples in Prometheus text. */
+    static double sum(String scrape, String metric) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(metric) + "(\\{[^}]*\\})? (\\S+)$").matcher(scrape);
+        double total = 0;
+        boolean found = false;
+        while (m.find()) {
+            total += Double.parseDouble(m.group(2));
+            found = true;
+        }
+        assertThat(found).as(metric + " in scrape").isTrue();
+        return total;
+    }
+
+    static long number(String json, String field) {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(field) + "\":(-?\\d+)").matcher(json);
+        assertThat(m.find()).as(field + " in " + json).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+}
