@@ -26,6 +26,7 @@ final class DemoProcess implements AutoCloseable {
     final Process process;
     final int port;
     final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final Thread reader;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     DemoProcess(String... args) throws Exception {
@@ -36,7 +37,7 @@ final class DemoProcess implements AutoCloseable {
         cmd.addAll(List.of(args));
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<Integer> listening = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
+        reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 String line;
@@ -76,11 +77,12 @@ final class DemoProcess implements AutoCloseable {
 
     /** SIGTERM, then the exit code (bounded wait). */
     int terminate() throws Exception {
-        process.destroy();
+        process.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the log pipe we still read
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("demo server did not exit within 30 s of SIGTERM; log: " + log);
         }
+        reader.join(TimeUnit.SECONDS.toMillis(10)); // the log's last lines
         return process.exitValue();
     }
 
