@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -65,6 +66,8 @@ public final class EventLoop implements Executor {
     /** After close: a CAS token that lets any thread take the consumer's role to drain the inbox. */
     private volatile int draining;
     private volatile boolean closed;
+    private final List<Runnable> closeHooks = new ArrayList<>(1);
+    private boolean closeHooksRan; // guarded by closeHooks
     private boolean stopping;
     private long timerSequence;
     private long taskCounter;
@@ -341,6 +344,37 @@ public final class EventLoop implements Executor {
         for (Task<?> t : pending) {
             reportFromAnyThread(new ErrorContext("Task was destroyed but it is pending!", null, t, null));
             t.destroy();
+        }
+        runCloseHooks();
+    }
+
+    /**
+     * Runs {@code hook} when the loop closes, on the closing thread, after everything pending was dropped
+     * (at once, here, if it is already closed). For resources tied to the loop's life, such as its meters.
+     * A hook that throws goes to the exception handler. Any thread.
+     */
+    public void onClose(Runnable hook) {
+        Objects.requireNonNull(hook, "hook");
+        synchronized (closeHooks) {
+            if (!closeHooksRan) {
+                closeHooks.add(hook);
+                return;
+            }
+        }
+        hook.run();
+    }
+
+    private void runCloseHooks() {
+        synchronized (closeHooks) {
+            closeHooksRan = true;
+            for (Runnable hook : closeHooks) {
+                try {
+                    hook.run();
+                } catch (RuntimeException e) {
+                    callExceptionHandler(ErrorContext.of("Exception in close hook " + hook, e));
+                }
+            }
+            closeHooks.clear();
         }
     }
 

@@ -30,8 +30,8 @@ import java.util.function.ToDoubleFunction;
  * {@code loopbridge.loop.lag} [loopbridge_loop_lag_seconds], a timer with a histogram (buckets 1 µs … 10 s,
  * Micrometer's default SLO-free percentile histogram) so that {@code histogram_quantile} works.
  *
- * <p>{@link #close()} removes the meters (also call it when the loop closes); binding again afterwards, to
- * the same or a new loop of the same name, works. Thread-safe.
+ * <p>The meters are removed when the loop closes, or on {@link #close()}; binding again afterwards, to a new
+ * loop of the same name, works. Thread-safe.
  */
 public final class LoopMetrics implements MeterBinder, AutoCloseable {
     private final EventLoop loop;
@@ -94,6 +94,7 @@ public final class LoopMetrics implements MeterBinder, AutoCloseable {
                 .tags(tags).register(registry);
         meters.add(lag);
         s.setLagRecorder(nanos -> lag.record(nanos, TimeUnit.NANOSECONDS));
+        loop.onClose(this::close);
     }
 
     private void gauge(MeterRegistry registry, String name, String description, LoopStats s,

@@ -81,10 +81,11 @@ class LoopMetricsTest {
     void everyMeterHasTheLoopTagAndTheWorkloadsValues() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         EventLoop loop = EventLoop.builder().name("m1").build();
-        try (LoopMetrics metrics = new LoopMetrics(loop, Tags.of("app", "test"))) {
-            metrics.bindTo(registry);
-            loop.close();
-        }
+        LoopMetrics first = new LoopMetrics(loop, Tags.of("app", "test"));
+        first.bindTo(registry);
+        assertThat(registry.find("loopbridge.loop.tasks").tag("loop", "m1").meters()).hasSize(3);
+        loop.close();
+        assertThat(registry.getMeters()).as("a closed loop's meters are removed").isEmpty();
         EventLoop worked = runKnownWorkload("m2");
         try (LoopMetrics metrics = new LoopMetrics(worked, Tags.of("app", "test"))) {
             metrics.bindTo(registry);
