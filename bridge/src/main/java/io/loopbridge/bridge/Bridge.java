@@ -56,7 +56,8 @@ public final class Bridge {
      * {@link CancellationException} at its current or next await (if it had not started, it never runs).
      *
      * <p>The future is completed <b>on the loop's thread</b>, so dependents added with {@code thenApply},
-     * {@code whenComplete}... run there too and must not block. Hand blocking dependents to another
+     * {@code whenComplete}... run there too (or on another thread completing a dependent of the same
+     * future, as {@code CompletableFuture} allows) and must not block. Hand blocking dependents to another
      * executor:
      * <pre>{@code
      * Bridge.runCoroutineThreadsafe(() -> fetch(id), loop)

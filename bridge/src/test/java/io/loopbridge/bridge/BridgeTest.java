@@ -124,13 +124,15 @@ class BridgeTest {
             try {
                 CountDownLatch hold = new CountDownLatch(1);
                 CompletableFuture<Integer> f = Bridge.runCoroutineThreadsafe(() -> {
-                    hold.await(); // completes only after the dependents are registered
+                    hold.await(); // completes only after the dependent is registered
                     return 1;
                 }, rl.loop);
                 CompletableFuture<Thread> onLoop = f.thenApply(v -> Thread.currentThread());
-                CompletableFuture<String> onLegacy = f.thenApplyAsync(v -> Thread.currentThread().getName(), legacy);
                 hold.countDown();
                 assertThat(onLoop.get(T, TimeUnit.SECONDS)).isSameAs(rl.thread);
+                // (separate future: CompletableFuture lets a thread completing one dependent help run the others)
+                CompletableFuture<String> onLegacy = Bridge.runCoroutineThreadsafe(() -> 1, rl.loop)
+                        .thenApplyAsync(v -> Thread.currentThread().getName(), legacy);
                 assertThat(onLegacy.get(T, TimeUnit.SECONDS)).isEqualTo("legacy");
             } finally {
                 legacy.shutdownNow();

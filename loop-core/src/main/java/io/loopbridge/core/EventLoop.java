@@ -336,11 +336,6 @@ public final class EventLoop implements Executor {
         }
         timers.clear();
         dropInbox();
-        // A submitter that found the loop closed may be dropping handles (ours included) right now: wait for
-        // it, so that when close() returns everything submitted before it has been told it was dropped.
-        while (draining != 0) {
-            Thread.yield();
-        }
         for (Task<?> t : pending) {
             reportFromAnyThread(new ErrorContext("Task was destroyed but it is pending!", null, t, null));
             t.destroy();
@@ -636,9 +631,17 @@ public final class EventLoop implements Executor {
         }
     }
 
-    /** After close: drop whatever is in the inbox, telling each handle. Any thread, one at a time. */
+    /**
+     * After close: drop whatever is in the inbox, telling each handle. Any thread; one drains at a time and
+     * the others wait for it (it may be telling their own handles), so that close(), or a submit() that found
+     * the loop closed, returns only when everything it could have submitted has been told.
+     */
     private void dropInbox() {
-        while (!inbox.isEmpty() && DRAINING.compareAndSet(this, 0, 1)) {
+        while (!inbox.isEmpty() || draining != 0) {
+            if (!DRAINING.compareAndSet(this, 0, 1)) {
+                Thread.yield();
+                continue;
+            }
             try {
                 Handle h;
                 while ((h = inbox.poll()) != null) {
