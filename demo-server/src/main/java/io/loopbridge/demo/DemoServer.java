@@ -1,6 +1,7 @@
 package io.loopbridge.demo;
 
 import io.loopbridge.bridge.LoopPool;
+import io.loopbridge.core.EventLoop;
 import io.loopbridge.metrics.LoopPoolMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -141,9 +142,9 @@ public final class DemoServer implements AutoCloseable {
             System.exit(2);
             return;
         }
-        log.info("loopbridge demo listening on http://{}:{} with {} loops (try /sleep?ms=100, /fanout?n=1000&ms=50,"
-                        + " POST /legacy?jobs=100&ms=20, /metrics, /debug/tasks, /healthz)",
-                server.config.host(), server.port(), server.pool.loops().size());
+        log.info("loopbridge demo listening on http://{}:{} with {} loops, {} coroutine engine (try /sleep?ms=100,"
+                        + " /fanout?n=1000&ms=50, POST /legacy?jobs=100&ms=20, /metrics, /debug/tasks, /healthz)",
+                server.config.host(), server.port(), server.pool.loops().size(), EventLoop.coroutineEngine());
         // SIGTERM/SIGINT: shut down gracefully and exit 0 (a plain shutdown hook would exit 143).
         java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
         for (String sig : new String[] {"TERM", "INT"}) {

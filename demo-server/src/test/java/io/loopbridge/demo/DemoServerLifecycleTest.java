@@ -28,6 +28,8 @@ class DemoServerLifecycleTest {
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).contains("\"slept_ms\":1500");
             assertThat(server.log).anyMatch(l -> l.contains("stopped"));
+            assertThat(server.log).as("the start line says where and which engine")
+                    .anyMatch(l -> l.contains("listening on http://127.0.0.1:") && l.contains("fast coroutine engine"));
         }
     }
 

@@ -84,6 +84,15 @@ public final class EventLoop implements Executor {
         this.waiter = b.waiter;
     }
 
+    /**
+     * The coroutine engine this JVM runs tasks with: {@code "fast"} (virtual threads scheduled by their loop;
+     * needs {@code --add-opens java.base/java.lang=ALL-UNNAMED}) or {@code "fallback"}. Chosen, and logged at
+     * INFO, once per JVM. Any thread.
+     */
+    public static String coroutineEngine() {
+        return Engine.INSTANCE.name();
+    }
+
     /** A new loop with default settings: {@code asyncio.new_event_loop()}. */
     public static EventLoop create() {
         return builder().build();
