@@ -19,10 +19,13 @@ class DemoServerLifecycleTest {
         try (DemoProcess server = new DemoProcess("--loops", "2", "--grace-ms", "10000")) {
             CompletableFuture<HttpResponse<String>> inFlight = server.http.sendAsync(
                     HttpRequest.newBuilder(server.uri("/sleep?ms=1500")).build(), HttpResponse.BodyHandlers.ofString());
-            // the request is in flight once its task exists
-            for (int i = 0; i < 500 && !server.get("/debug/tasks").body().contains("Task-"); i++) {
-                Thread.onSpinWait();
+            // the request is in flight once its task exists (bounded poll)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            boolean seen = false;
+            while (!seen && System.nanoTime() < deadline) {
+                seen = server.get("/debug/tasks").body().contains("Task-");
             }
+            assertThat(seen).as("the in-flight request's task appeared").isTrue();
             assertThat(server.terminate()).as("exit code; log: " + server.log).isZero();
             HttpResponse<String> r = inFlight.get(10, TimeUnit.SECONDS);
             assertThat(r.statusCode()).isEqualTo(200);
