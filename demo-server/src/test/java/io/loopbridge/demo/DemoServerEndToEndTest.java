@@ -89,7 +89,8 @@ class DemoServerEndToEndTest {
         CompletableFuture<HttpResponse<String>> pending = server.http.sendAsync(
                 HttpRequest.newBuilder(server.uri("/sleep?ms=3000")).build(), HttpResponse.BodyHandlers.ofString());
         String body = "";
-        for (int i = 0; i < 200 && !body.contains("Endpoints"); i++) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!body.contains("Endpoints") && System.nanoTime() < deadline) {
             body = server.get("/debug/tasks").body(); // bounded poll until the request's task exists
         }
         assertThat(body).contains("\"loops\"").contains("\"name\":\"Task-").contains("\"age_ms\"")
