@@ -35,8 +35,8 @@ find_jdk() {
 JDK=$(find_jdk)
 JAR=benchmarks/target/benchmarks.jar
 
-if [[ ! -f "$JAR" ]] || [[ -n "$(find pom.xml loop-core/pom.xml loop-core/src/main benchmarks/pom.xml benchmarks/src \
-        -newer "$JAR" -type f -print -quit)" ]]; then
+if [[ ! -f "$JAR" ]] || [[ -n "$(find pom.xml loop-core/pom.xml loop-core/src/main bridge/pom.xml bridge/src/main \
+        metrics/pom.xml metrics/src/main benchmarks/pom.xml benchmarks/src -newer "$JAR" -type f -print -quit)" ]]; then
     echo "run-jmh.sh: building $JAR" >&2
     (unset JAVA_HOME; mvn -B -q -pl benchmarks -am package -DskipTests)
 fi
