@@ -75,9 +75,10 @@ public final class LoopStats {
 
     /**
      * Installs the receiver of lag samples: nanoseconds from a thread-safe submission, or a timer's deadline,
-     * to the moment the loop took it. The loop calls it on its own thread, at most twice per iteration
-     * (the first submission and the first due timer of the iteration); null turns lag recording, and the
-     * producer-side timestamp it needs, off. Thread-safe.
+     * to the moment the loop took it. The loop calls it on its own thread with samples, at most one
+     * submission and one timer per millisecond: it asks the next submitter to timestamp its handle, so
+     * producers pay one {@code nanoTime} per millisecond, not one per submission. Null turns it off.
+     * Thread-safe.
      */
     public void setLagRecorder(LongConsumer recorder) {
         this.lagRecorder = recorder;

@@ -21,7 +21,7 @@ import java.util.function.ToDoubleFunction;
  * Binds one {@link EventLoop}'s counters to a Micrometer registry, tagged {@code loop=<name>} plus the given
  * tags. In the style of Micrometer's {@code ExecutorServiceMetrics}: gauges and function counters read the
  * loop's plain counters ({@link LoopStats}) at scrape time, so the loop thread never calls Micrometer; the
- * one exception is the lag timer, which the loop feeds at most twice per iteration.
+ * one exception is the lag timer, which the loop feeds samples (at most one submission and one timer per ms).
  *
  * <p>Meters (Prometheus names in brackets): {@code loopbridge.loop.ready} [loopbridge_loop_ready],
  * {@code .inbox}, {@code .timers}, {@code .tasks.active} gauges; {@code loopbridge.loop.tasks{outcome}}
