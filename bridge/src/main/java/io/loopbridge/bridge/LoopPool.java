@@ -262,9 +262,9 @@ public final class LoopPool implements Executor, AutoCloseable {
                 m.loop.callSoonThreadsafe(command);
             }
         } catch (RejectedExecutionException closed) {
-            m.taken();
-            throw rejection("its event loop '" + m.loop.name() + "' is closed");
+            throw m.refused();
         }
+        m.accepted();
     }
 
     /**
@@ -292,7 +292,7 @@ public final class LoopPool implements Executor, AutoCloseable {
 
     // ---- metrics ----------------------------------------------------------------------------------
 
-    /** Submissions admitted so far (counter {@code loopbridge.bridge.submitted}). */
+    /** Submissions accepted by a loop so far (counter {@code loopbridge.bridge.submitted}). */
     public long submittedCount() {
         return submitted.sum();
     }
