@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
  * Faults are contained: a callback or coroutine that overflows its stack or throws an error, a loop thread
  * killed by a fatal error, an executor that rejects, a CompletableFuture dependent that throws on the loop
  * thread. Each is reported or fails only its own future; the pool serves on; nothing is left pending.
- * {@code -Dloopbridge.faults.seeds=200 -Dloopbridge.faults.ops=200} makes the random run bigger.
+ * {@code -Dloopbridge.faults.seeds=500 -Dloopbridge.faults.ops=200 -Dloopbridge.faults.seconds=600} makes the
+ * random run bigger; {@code -Dloopbridge.faults.seed=N} replays a failed seed (the failure prints it).
  */
 @Timeout(120)
 class FaultInjectionTest {
@@ -146,9 +147,11 @@ class FaultInjectionTest {
     // ---- random faults while 8 threads submit ------------------------------------------------------
 
     @Test
+    @Timeout(value = 15, unit = TimeUnit.MINUTES) // bounded by loopbridge.faults.seconds (25 s) unless a big run asks
     void randomFaultsWhileEightThreadsSubmit() throws Exception {
         long base = Long.getLong("loopbridge.faults.seed", System.nanoTime());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        // A time budget as well as a seed count: CI stays bounded however slow the host is.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.getLong("loopbridge.faults.seconds", 25));
         for (int i = 0; i < SEEDS && System.nanoTime() - deadline < 0; i++) {
             long seed = base + i;
             try {

@@ -127,7 +127,6 @@ public final class BlockedLoopChecker implements AutoCloseable {
             if (ran >= thresholdNanos) {
                 w.reported = true;
                 w.lastStackAt = now;
-                stats.blocked(w.since);
                 report(w, ran);
             }
         } else if (now - w.lastStackAt >= STACK_INTERVAL_NANOS) {
@@ -143,6 +142,8 @@ public final class BlockedLoopChecker implements AutoCloseable {
         // at worst the name is missing or the step just ended (then the next sample ends the episode).
         Task<?> task = loop.currentTask;
         LoopBlockedException e = blocked(loop, ran, task);
+        // The stack first, then the state: whoever sees the loop blocked sees it with its stack taken.
+        loop.stats().blocked(w.since);
         log.warn(e.getMessage(), e);
         if (loop.getExceptionHandler() != null) {
             // The default handler would log the same again at ERROR; the WARN above is the report then.
