@@ -69,11 +69,29 @@ public final class BlockedLoopChecker implements AutoCloseable {
         return Duration.ofNanos(thresholdNanos);
     }
 
-    /** Stops the watchdog thread (it ends within one sampling interval) and clears every loop's blocked state. */
+    /**
+     * Stops the watchdog thread, which clears every watched loop's blocked state as it ends, and waits for
+     * it (at most a second: a report in progress may be in a slow exception handler; called on the
+     * watchdog's own thread, e.g. from that handler, it does not wait). Idempotent.
+     */
     @Override
     public void close() {
         closed = true;
         LockSupport.unpark(thread);
+        if (Thread.currentThread() != thread) {
+            boolean interrupted = false;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (thread.isAlive() && System.nanoTime() - deadline < 0) {
+                try {
+                    thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private void run() {
