@@ -37,6 +37,7 @@ public final class BlockedLoopChecker implements AutoCloseable {
 
     private final long thresholdNanos;
     private final long intervalNanos;
+    private final long stackIntervalNanos;
     private final CopyOnWriteArrayList<Watched> watched = new CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean closed;
@@ -47,6 +48,12 @@ public final class BlockedLoopChecker implements AutoCloseable {
      * @throws IllegalArgumentException if {@code threshold} is not positive
      */
     public BlockedLoopChecker(String name, Duration threshold) {
+        this(name, threshold, STACK_INTERVAL_NANOS);
+    }
+
+    /** With another interval between the repeated stacks (tests). */
+    BlockedLoopChecker(String name, Duration threshold, long stackIntervalNanos) {
+        this.stackIntervalNanos = stackIntervalNanos;
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(threshold, "threshold");
         if (threshold.isNegative() || threshold.isZero()) {
@@ -147,7 +154,7 @@ public final class BlockedLoopChecker implements AutoCloseable {
                 w.lastStackAt = now;
                 report(w, ran);
             }
-        } else if (now - w.lastStackAt >= STACK_INTERVAL_NANOS) {
+        } else if (now - w.lastStackAt >= stackIntervalNanos) {
             w.lastStackAt = now;
             LoopBlockedException e = blocked(w.loop, ran, w.loop.currentTask);
             log.warn("{} (still blocked)", e.getMessage(), e);

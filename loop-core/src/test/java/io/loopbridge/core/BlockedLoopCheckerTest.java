@@ -42,6 +42,37 @@ class BlockedLoopCheckerTest {
     }
 
     @Test
+    void aLongEpisodeIsReportedOnceAndItsStackLoggedAgainWhileItLasts() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger reports = new java.util.concurrent.atomic.AtomicInteger();
+        EventLoop loop = EventLoop.builder().name("long").exceptionHandler((l, c) -> reports.incrementAndGet()).build();
+        try (LoopThread lt = new LoopThread(loop);
+             BlockedLoopChecker checker = new BlockedLoopChecker("long-watchdog", THRESHOLD, TimeUnit.MILLISECONDS.toNanos(100));
+             LogCapture logs = new LogCapture()) {
+            checker.watch(loop);
+            // Spins until the stack has been logged again twice (bounded): one episode all along.
+            lt.call(() -> {
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (count(logs.text(), "(still blocked)") < 2 && System.nanoTime() - end < 0) {
+                    Thread.onSpinWait();
+                }
+                return null;
+            });
+            assertThat(count(logs.text(), "(still blocked)")).isGreaterThanOrEqualTo(2);
+            assertThat(reports.get()).as("reported once per episode").isEqualTo(1);
+            assertThat(loop.stats().blockedEpisodes()).isEqualTo(1);
+            assertThat(logs.text()).contains("aLongEpisodeIsReportedOnce");
+        }
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
     void closingTheCheckerEndsItsThreadAndAClosedLoopIsDropped() throws Exception {
         EventLoop loop = EventLoop.create();
         BlockedLoopChecker checker = new BlockedLoopChecker("short-lived-watchdog", THRESHOLD);
