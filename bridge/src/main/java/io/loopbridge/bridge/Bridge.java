@@ -95,10 +95,12 @@ public final class Bridge {
             loop.callSoonThreadsafe(future, future::dropped);
         } catch (RejectedExecutionException closed) {
             if (member != null) {
-                member.taken();
-                throw member.pool.rejection("its event loop '" + loop.name() + "' is closed");
+                throw member.refused();
             }
             throw closed;
+        }
+        if (member != null) {
+            member.accepted();
         }
         return future;
     }

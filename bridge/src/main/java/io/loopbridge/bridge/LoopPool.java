@@ -1,6 +1,7 @@
 package io.loopbridge.bridge;
 
 import io.loopbridge.core.Aio;
+import io.loopbridge.core.BlockedLoopChecker;
 import io.loopbridge.core.Coroutine;
 import io.loopbridge.core.ErrorContext;
 import io.loopbridge.core.EventLoop;
@@ -48,6 +49,11 @@ import java.util.function.LongSupplier;
  * closed, so every future of its work completes (with an {@link IllegalStateException} caused by the
  * error); the pool serves on with its other loops, and replaces the dead one if
  * {@link Builder#replaceDeadLoops} asks for it.
+ *
+ * <p>A watchdog thread (a daemon, one per pool, see {@link BlockedLoopChecker}) reports a loop that runs one
+ * callback or coroutine step longer than {@link Builder#blockedThreshold} (default 2 s): once per episode to
+ * the exception handler and as a WARN log with the blocked thread's stack, then a stack every 5 s while it
+ * lasts. It stops when the pool terminates.
  */
 public final class LoopPool implements Executor, AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LoopPool.class);
@@ -84,6 +90,8 @@ public final class LoopPool implements Executor, AutoCloseable {
     private final Duration closeGrace;
     private final long cancellationTimeoutNanos;
     private final Thread shutdownHook;
+    /** The blocked-loop watchdog, or null when switched off. */
+    private final BlockedLoopChecker watchdog;
 
     /** The current member of each slot; replaced copy-on-write (under this) when a dead loop is replaced. */
     private volatile PooledLoop[] members;
@@ -118,6 +126,8 @@ public final class LoopPool implements Executor, AutoCloseable {
         this.replaceDeadLoops = b.replaceDeadLoops;
         this.closeGrace = b.closeGrace;
         this.cancellationTimeoutNanos = b.cancellationTimeout.toNanos();
+        this.watchdog = b.blockedThreshold.isZero() ? null
+                : new BlockedLoopChecker(name + "-watchdog", b.blockedThreshold);
         PooledLoop[] ms = new PooledLoop[b.loops];
         synchronized (this) {
             for (int i = 0; i < ms.length; i++) {
@@ -252,9 +262,9 @@ public final class LoopPool implements Executor, AutoCloseable {
                 m.loop.callSoonThreadsafe(command);
             }
         } catch (RejectedExecutionException closed) {
-            m.taken();
-            throw rejection("its event loop '" + m.loop.name() + "' is closed");
+            throw m.refused();
         }
+        m.accepted();
     }
 
     /**
@@ -282,7 +292,7 @@ public final class LoopPool implements Executor, AutoCloseable {
 
     // ---- metrics ----------------------------------------------------------------------------------
 
-    /** Submissions admitted so far (counter {@code loopbridge.bridge.submitted}). */
+    /** Submissions accepted by a loop so far (counter {@code loopbridge.bridge.submitted}). */
     public long submittedCount() {
         return submitted.sum();
     }
@@ -542,6 +552,9 @@ public final class LoopPool implements Executor, AutoCloseable {
             }
         }
         state = TERMINATED;
+        if (watchdog != null) {
+            watchdog.close();
+        }
         synchronized (terminationHooks) {
             for (Runnable hook : terminationHooks) {
                 try {
@@ -566,6 +579,9 @@ public final class LoopPool implements Executor, AutoCloseable {
                 .build();
         PooledLoop m = new PooledLoop(this, index, loop, maxPending);
         m.register();
+        if (watchdog != null) {
+            watchdog.watch(loop);
+        }
         started.add(m);
         return m;
     }
@@ -639,8 +655,18 @@ public final class LoopPool implements Executor, AutoCloseable {
         private boolean replaceDeadLoops;
         private Duration closeGrace = Duration.ofSeconds(10);
         private Duration cancellationTimeout = Duration.ofSeconds(5);
+        private Duration blockedThreshold = Duration.ofSeconds(2);
 
         private Builder() {
+        }
+
+        /**
+         * How long one callback or coroutine step may run before the watchdog reports its loop as blocked
+         * (default 2 s, as Vert.x); {@link Duration#ZERO} switches the watchdog off (no thread).
+         */
+        public Builder blockedThreshold(Duration threshold) {
+            this.blockedThreshold = requireNotNegative(threshold, "threshold");
+            return this;
         }
 
         /** How many loops (and threads). Default: available processors. */

@@ -72,6 +72,13 @@ final class PooledLoop {
         if (permits != null && !permits.tryAcquire()) {
             waitForPlace();
         }
+    }
+
+    /**
+     * The loop accepted an admitted submission: counted only now, so that a submission the loop refuses
+     * ({@link #refused()}) is a rejection and never also a submission, and the counter never goes back.
+     */
+    void accepted() {
         pool.submitted.increment();
     }
 
@@ -104,6 +111,16 @@ final class PooledLoop {
         if (permits != null) {
             permits.release();
         }
+    }
+
+    /**
+     * An admitted submission that the loop refused (it closed, e.g. died, in between): it gives its place
+     * back and is a rejection, so that submitted = completed + failed + cancelled holds for the futures
+     * handed out.
+     */
+    RejectedExecutionException refused() {
+        taken();
+        return pool.rejection("its event loop '" + loop.name() + "' is closed");
     }
 
     /** Whether the caller is {@code loop}'s thread or one of its coroutines. */

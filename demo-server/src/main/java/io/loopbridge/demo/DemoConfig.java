@@ -19,7 +19,8 @@ record DemoConfig(
         int maxJobs,
         int maxRequestBytes,
         boolean debugRemote,
-        Duration grace) {
+        Duration grace,
+        Duration blockedThreshold) {
 
     /** name → (default, help). Order is the --help order. */
     private static final Map<String, String[]> OPTIONS = new LinkedHashMap<>();
@@ -34,8 +35,10 @@ record DemoConfig(
         OPTIONS.put("max-fanout", new String[] {"10000", "largest n accepted by /fanout"});
         OPTIONS.put("max-jobs", new String[] {"10000", "largest jobs accepted by /legacy"});
         OPTIONS.put("max-request-bytes", new String[] {"65536", "largest request body; larger gets 413"});
-        OPTIONS.put("debug-remote", new String[] {"false", "serve /debug/tasks to non-loopback clients"});
+        OPTIONS.put("debug-remote", new String[] {"false", "serve /debug/tasks and /debug/block to non-loopback clients"});
         OPTIONS.put("grace-ms", new String[] {"10000", "shutdown grace period for in-flight work"});
+        OPTIONS.put("blocked-threshold-ms", new String[] {"2000",
+                "a loop running one callback this long is reported blocked, /healthz 503 (0: watchdog off)"});
     }
 
     static final class HelpRequested extends RuntimeException {
@@ -84,7 +87,8 @@ record DemoConfig(
                 intIn(values, "max-jobs", 1, 1_000_000),
                 intIn(values, "max-request-bytes", 1, 64 << 20),
                 bool(values, "debug-remote"),
-                Duration.ofMillis(intIn(values, "grace-ms", 0, 600_000)));
+                Duration.ofMillis(intIn(values, "grace-ms", 0, 600_000)),
+                Duration.ofMillis(intIn(values, "blocked-threshold-ms", 0, 3_600_000)));
     }
 
     private static int intIn(Map<String, String> values, String name, int min, int max) {

@@ -50,7 +50,8 @@ public final class DemoServer implements AutoCloseable {
 
     private DemoServer(DemoConfig config) throws InterruptedException {
         this.config = config;
-        this.pool = LoopPool.builder().name("demo").loops(config.loops()).build();
+        this.pool = LoopPool.builder().name("demo").loops(config.loops())
+                .blockedThreshold(config.blockedThreshold()).build();
         this.legacy = new ThreadPoolExecutor(config.legacyThreads(), config.legacyThreads(), 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemonThreads("legacy-worker-"));
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -60,11 +60,13 @@ final class Endpoints {
             }
             case "/debug/tasks" -> {
                 requireMethod(method, HttpMethod.GET);
-                if (!config.debugRemote() && !client.isLoopbackAddress()) {
-                    throw HttpException.of(HttpResponseStatus.FORBIDDEN,
-                            "/debug/tasks is served to loopback clients only (flag --debug-remote)");
-                }
+                requireDebugClient(path, client);
                 yield debugTasks();
+            }
+            case "/debug/block" -> {
+                requireMethod(method, HttpMethod.POST);
+                requireDebugClient(path, client);
+                yield debugBlock(param(q, "ms", 0, config.maxSleepMs()));
             }
             case "/healthz" -> {
                 requireMethod(method, HttpMethod.GET);
@@ -177,18 +179,57 @@ final class Endpoints {
                 .thenApply(v -> Response.json(Map.of("loops", perLoop.stream().map(CompletableFuture::join).toList())));
     }
 
+    /**
+     * A demonstration of the pool's blocked-loop watchdog, and what the watchdog is there to catch: one
+     * callback busy-waits on a loop for {@code ms} (the mistake of blocking a loop, made on purpose). While it
+     * spins past {@code --blocked-threshold-ms}, the log shows the loop's stack and {@code /healthz} answers
+     * 503 naming the loop. A POST, for loopback clients only, like {@code /debug/tasks}.
+     */
+    private CompletableFuture<Response> debugBlock(int ms) {
+        EventLoop loop = pool.next();
+        return Bridge.callSoonThreadsafe(loop, () -> {
+            long t0 = System.nanoTime();
+            long nanos = TimeUnit.MILLISECONDS.toNanos(ms);
+            while (System.nanoTime() - t0 < nanos) {
+                Thread.onSpinWait(); // deliberately blocking the loop: see the method's comment
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("blocked_loop", loop.name());
+            body.put("blocked_ms", ms);
+            body.put("reported_blocked", loop.stats().blockedEpisodes());
+            return Response.json(body);
+        });
+    }
+
+    /** 503 while a loop is not running, or is blocked by one callback (the pool's watchdog says which). */
     private Response health() {
         List<String> down = new ArrayList<>();
-        for (EventLoop loop : pool.loops()) {
+        List<Map<String, Object>> blocked = new ArrayList<>();
+        List<EventLoop> loops = pool.loops();
+        for (EventLoop loop : loops) {
             if (!loop.isRunning()) {
                 down.add(loop.name());
+            } else if (loop.stats().isBlocked()) {
+                Map<String, Object> b = new LinkedHashMap<>();
+                b.put("loop", loop.name());
+                b.put("blocked_ms", TimeUnit.NANOSECONDS.toMillis(loop.stats().blockedNanos()));
+                blocked.add(b);
             }
         }
+        boolean ok = down.isEmpty() && blocked.isEmpty();
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", down.isEmpty() ? "ok" : "unhealthy");
-        body.put("loops", pool.loops().size());
+        body.put("status", ok ? "ok" : "unhealthy");
+        body.put("loops", loops.size());
         body.put("down", down);
-        return Response.json(down.isEmpty() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body);
+        body.put("blocked", blocked);
+        return Response.json(ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body);
+    }
+
+    private void requireDebugClient(String path, InetAddress client) {
+        if (!config.debugRemote() && !client.isLoopbackAddress()) {
+            throw HttpException.of(HttpResponseStatus.FORBIDDEN,
+                    path + " is served to loopback clients only (flag --debug-remote)");
+        }
     }
 
     private static void requireMethod(HttpMethod actual, HttpMethod allowed) {

@@ -25,7 +25,8 @@ class DemoServerEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = new DemoProcess("--loops", "2", "--legacy-threads", "8", "--max-request-bytes", "1024");
+        server = new DemoProcess("--loops", "2", "--legacy-threads", "8", "--max-request-bytes", "1024",
+                "--blocked-threshold-ms", "200");
     }
 
     @AfterAll
@@ -103,6 +104,32 @@ class DemoServerEndToEndTest {
         HttpResponse<String> r = server.get("/healthz");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("\"status\":\"ok\"").contains("\"loops\":2");
+    }
+
+    @Test
+    void healthzAnswers503NamingABlockedLoopWhileTheWatchdogSeesItBlocked() throws Exception {
+        CompletableFuture<HttpResponse<String>> block = server.http.sendAsync(HttpRequest.newBuilder(
+                server.uri("/debug/block?ms=2000")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> health = server.get("/healthz");
+        while (health.statusCode() == 200 && !block.isDone()) {
+            health = server.get("/healthz"); // bounded by the block's 2 s: the watchdog reports after 200 ms
+        }
+        HttpResponse<String> blocked = block.get(30, TimeUnit.SECONDS);
+        assertThat(blocked.statusCode()).isEqualTo(200);
+        Matcher loop = Pattern.compile("\"blocked_loop\":\"(demo-loop-\\d+)\"").matcher(blocked.body());
+        assertThat(loop.find()).as(blocked.body()).isTrue();
+        assertThat(number(blocked.body(), "reported_blocked")).isGreaterThanOrEqualTo(1);
+        assertThat(health.statusCode()).as(health.body()).isEqualTo(503);
+        assertThat(health.body()).contains("\"status\":\"unhealthy\"")
+                .contains("\"blocked\":[{\"loop\":\"" + loop.group(1) + "\"");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (server.get("/healthz").statusCode() != 200 && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // bounded poll: the watchdog sees the loop free within its sampling interval
+        }
+        assertThat(server.get("/healthz").statusCode()).isEqualTo(200);
+        assertThat(server.log.toString()).contains("Event loop '" + loop.group(1) + "' is blocked")
+                .contains("lambda$debugBlock");
     }
 
     @ParameterizedTest(name = "{0} {1} -> {2}")

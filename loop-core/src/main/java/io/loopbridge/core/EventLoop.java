@@ -620,6 +620,7 @@ public final class EventLoop implements Executor {
     }
 
     private void runHandle(Handle h) {
+        stats.stepStarted(); // for the blocked-loop watchdog: an opaque store, no clock read
         try {
             h.run();
         } catch (Throwable e) {
@@ -627,6 +628,8 @@ public final class EventLoop implements Executor {
                 throw e; // the loop thread cannot be trusted to go on; its owner (e.g. a LoopPool) handles it
             }
             callExceptionHandler(new ErrorContext("Exception in callback " + h, e, null, h));
+        } finally {
+            stats.stepEnded();
         }
     }
 

@@ -14,10 +14,29 @@ public final class LoopStats {
     private static final int CALLBACKS = 0, BUSY = 1, SLOW = 2, COMPLETED = 3, FAILED = 4, CANCELLED = 5,
             READY = 6, TIMERS = 7, ACTIVE = 8;
 
+    private static final VarHandle STEPS;
+
+    static {
+        try {
+            STEPS = MethodHandles.lookup().findVarHandle(LoopStats.class, "steps", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final EventLoop loop;
     /** Single writer, the loop thread; readers use opaque loads. */
     private final long[] slots = new long[9];
     private volatile LongConsumer lagRecorder;
+    /**
+     * Odd while the loop runs a callback or coroutine step, even between them; bumped with an opaque store
+     * on entry and on exit. The watchdog ({@link BlockedLoopChecker}) samples it: the same odd value twice
+     * is the same callback still running. Two plain stores per callback, no clock read on the hot path.
+     */
+    private long steps;
+    /** Written by the watchdog only: the nanoTime from which the current callback is known to run, or 0. */
+    private volatile long blockedSince;
+    private volatile long blockedEpisodes;
 
     LoopStats(EventLoop loop) {
         this.loop = loop;
@@ -68,6 +87,25 @@ public final class LoopStats {
         return get(ACTIVE);
     }
 
+    /**
+     * Whether the loop's watchdog (e.g. a {@code LoopPool}'s) finds it blocked now: one callback or coroutine
+     * step has been running longer than the threshold. False when no watchdog watches the loop.
+     */
+    public boolean isBlocked() {
+        return blockedSince != 0;
+    }
+
+    /** How long the callback the watchdog found blocked has been running (a lower bound), or 0. */
+    public long blockedNanos() {
+        long since = blockedSince;
+        return since == 0 ? 0 : Math.max(1, System.nanoTime() - since);
+    }
+
+    /** Episodes of the loop being blocked, as seen by its watchdog: one per over-long callback. */
+    public long blockedEpisodes() {
+        return blockedEpisodes;
+    }
+
     /** Thread-safe submissions not yet taken by the loop (an estimate while producers race). */
     public long inboxCount() {
         return loop.inboxSize();
@@ -95,6 +133,30 @@ public final class LoopStats {
         add(BUSY, busy);
         set(READY, ready);
         set(TIMERS, timers);
+    }
+
+    /** Loop thread, around each callback: odd while it runs. */
+    void stepStarted() {
+        STEPS.setOpaque(this, steps + 1);
+    }
+
+    void stepEnded() {
+        STEPS.setOpaque(this, steps + 1);
+    }
+
+    /** The watchdog's view of {@link #steps}. */
+    long steps() {
+        return (long) STEPS.getOpaque(this);
+    }
+
+    /** Watchdog thread only (a single writer). */
+    void blocked(long since) {
+        blockedEpisodes = blockedEpisodes + 1;
+        blockedSince = since;
+    }
+
+    void unblocked() {
+        blockedSince = 0;
     }
 
     void slowCallback() {

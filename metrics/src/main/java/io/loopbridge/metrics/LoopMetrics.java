@@ -27,6 +27,9 @@ import java.util.function.ToDoubleFunction;
  * {@code .inbox}, {@code .timers}, {@code .tasks.active} gauges; {@code loopbridge.loop.tasks{outcome}}
  * [loopbridge_loop_tasks_total], {@code .callbacks}, {@code .slow.callbacks} counters;
  * {@code loopbridge.loop.busy} [loopbridge_loop_busy_seconds_total], whose rate is the loop's utilisation;
+ * {@code loopbridge.loop.blocked} [loopbridge_loop_blocked_total], a counter of blocked episodes, and
+ * {@code loopbridge.loop.blocked.now} [loopbridge_loop_blocked_now], a 0/1 gauge (two names: a Prometheus family
+ * cannot be both a counter and a gauge), fed by a {@code LoopPool}'s watchdog;
  * {@code loopbridge.loop.lag} [loopbridge_loop_lag_seconds], a timer with a histogram (buckets 1 µs … 10 s,
  * Micrometer's default SLO-free percentile histogram) so that {@code histogram_quantile} works.
  *
@@ -82,6 +85,14 @@ public final class LoopMetrics implements MeterBinder, AutoCloseable {
                 .description("Callbacks slower than the loop's slow-callback threshold (debug mode)")
                 .baseUnit("callbacks")
                 .tags(tags).register(registry));
+        // Two names, since a Prometheus family cannot be both a counter and a gauge: episodes are a counter
+        // (loopbridge_loop_blocked_total, for rate/increase alerts), the state a 0/1 gauge
+        // (loopbridge_loop_blocked_now). Both come from the pool's watchdog; 0 without one.
+        meters.add(FunctionCounter.builder("loopbridge.loop.blocked", s, LoopStats::blockedEpisodes)
+                .description("Episodes of the loop being blocked by one callback longer than the watchdog's threshold")
+                .tags(tags).register(registry));
+        gauge(registry, "loopbridge.loop.blocked.now", "1 while the watchdog finds the loop blocked, else 0", s,
+                st -> st.isBlocked() ? 1 : 0);
         meters.add(FunctionCounter.builder("loopbridge.loop.busy", s, st -> st.busyNanos() / 1e9)
                 .description("Time the loop spent running callbacks; its rate is the loop's utilisation")
                 .baseUnit("seconds")

@@ -126,4 +126,45 @@ class LoopPoolMetricsTest {
             Promtool.assertLintClean(text);
         }
     }
+
+    @Test
+    void theBlockedGaugeIsOneWhileTheWatchdogSeesABlockedLoopAndTheCounterCountsEpisodes() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (LoopPool pool = LoopPool.builder().loops(2).name("wd").blockedThreshold(Duration.ofMillis(200))
+                .exceptionHandler((l, c) -> { }).build();
+             LoopPoolMetrics metrics = new LoopPoolMetrics(pool)) {
+            metrics.bindTo(registry);
+            EventLoop loop = pool.loops().getFirst();
+            String tag = "loop", name = loop.name();
+            assertThat(registry.get("loopbridge.loop.blocked.now").tag(tag, name).gauge().value()).isZero();
+            CountDownLatch seen = new CountDownLatch(1);
+            CompletableFuture<Void> spin = new CompletableFuture<>();
+            loop.execute(() -> {
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (seen.getCount() > 0 && System.nanoTime() < end) {
+                    Thread.onSpinWait(); // blocks the loop until the gauge was seen at 1 (bounded)
+                }
+                spin.complete(null);
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (registry.get("loopbridge.loop.blocked.now").tag(tag, name).gauge().value() != 1
+                    && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(registry.get("loopbridge.loop.blocked.now").tag(tag, name).gauge().value()).isEqualTo(1);
+            assertThat(registry.scrape()).contains("loopbridge_loop_blocked_now{loop=\"" + name + "\",pool=\"wd\"} 1")
+                    .contains("loopbridge_loop_blocked_total{loop=\"" + name + "\",pool=\"wd\"} 1");
+            seen.countDown();
+            spin.get(10, TimeUnit.SECONDS);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (registry.get("loopbridge.loop.blocked.now").tag(tag, name).gauge().value() != 0
+                    && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(registry.get("loopbridge.loop.blocked.now").tag(tag, name).gauge().value()).isZero();
+            assertThat(registry.get("loopbridge.loop.blocked").tag(tag, name).functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("loopbridge.loop.blocked").tag(tag, "wd-loop-1").functionCounter().count()).isZero();
+            Promtool.assertLintClean(registry.scrape());
+        }
+    }
 }

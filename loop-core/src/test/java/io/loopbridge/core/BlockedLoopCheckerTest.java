@@ -1,0 +1,104 @@
+package io.loopbridge.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The watchdog on a plain loop (LoopPool's own use is tested in the bridge module). */
+@Timeout(30)
+class BlockedLoopCheckerTest {
+    private static final Duration THRESHOLD = Duration.ofMillis(100);
+
+    @Test
+    void withoutAHandlerABlockedLoopIsAWarnWithTheStackAndAnIdleLoopIsNeverBlocked() throws Exception {
+        EventLoop loop = EventLoop.builder().name("plain").build();
+        try (LoopThread lt = new LoopThread(loop);
+             BlockedLoopChecker checker = new BlockedLoopChecker("plain-watchdog", THRESHOLD);
+             LogCapture logs = new LogCapture()) {
+            checker.watch(loop);
+            // Idle (parked) for 5 thresholds: waiting for work is not being blocked.
+            CompletableFuture<Void> timer = new CompletableFuture<>();
+            loop.callSoonThreadsafe(() -> loop.callLater(THRESHOLD.multipliedBy(5), () -> timer.complete(null)));
+            timer.get(10, TimeUnit.SECONDS);
+            assertThat(loop.stats().blockedEpisodes()).isZero();
+
+            boolean sawBlocked = lt.call(() -> spinUntilBlocked(loop));
+            assertThat(sawBlocked).as("the loop saw itself reported blocked while it spun").isTrue();
+            assertThat(loop.stats().blockedEpisodes()).isEqualTo(1);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!logs.text().contains("spinUntilBlocked") && System.nanoTime() - deadline < 0) {
+                Thread.onSpinWait(); // the state is set just before the report is logged: bounded poll
+            }
+            assertThat(logs.text()).contains("WARN").contains("Event loop 'plain' is blocked: one callback")
+                    .contains("spinUntilBlocked")
+                    .doesNotContain("ERROR"); // no handler: the WARN is the report, not a second ERROR
+        }
+        assertThat(loop.stats().isBlocked()).isFalse();
+    }
+
+    @Test
+    void aLongEpisodeIsReportedOnceAndItsStackLoggedAgainWhileItLasts() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger reports = new java.util.concurrent.atomic.AtomicInteger();
+        EventLoop loop = EventLoop.builder().name("long").exceptionHandler((l, c) -> reports.incrementAndGet()).build();
+        try (LoopThread lt = new LoopThread(loop);
+             BlockedLoopChecker checker = new BlockedLoopChecker("long-watchdog", THRESHOLD, TimeUnit.MILLISECONDS.toNanos(100));
+             LogCapture logs = new LogCapture()) {
+            checker.watch(loop);
+            // Spins until the stack has been logged again twice (bounded): one episode all along.
+            lt.call(() -> {
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (count(logs.text(), "(still blocked)") < 2 && System.nanoTime() - end < 0) {
+                    Thread.onSpinWait();
+                }
+                return null;
+            });
+            assertThat(count(logs.text(), "(still blocked)")).isGreaterThanOrEqualTo(2);
+            assertThat(reports.get()).as("reported once per episode").isEqualTo(1);
+            assertThat(loop.stats().blockedEpisodes()).isEqualTo(1);
+            assertThat(logs.text()).contains("aLongEpisodeIsReportedOnce");
+        }
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    void closingTheCheckerEndsItsThreadAndAClosedLoopIsDropped() throws Exception {
+        EventLoop loop = EventLoop.create();
+        BlockedLoopChecker checker = new BlockedLoopChecker("short-lived-watchdog", THRESHOLD);
+        checker.watch(loop);
+        loop.close();
+        Thread t = Thread.getAllStackTraces().keySet().stream()
+                .filter(th -> th.getName().equals("short-lived-watchdog")).findFirst().orElseThrow();
+        assertThat(t.isDaemon()).isTrue();
+        checker.close();
+        t.join(10_000);
+        assertThat(t.isAlive()).isFalse();
+        assertThat(checker.threshold()).isEqualTo(THRESHOLD);
+        assertThatThrownBy(() -> new BlockedLoopChecker("x", Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("positive");
+        assertThatThrownBy(() -> checker.watch(null)).isInstanceOf(NullPointerException.class);
+    }
+
+    /** Busy-waits until the watchdog marks this loop blocked (bounded): true if it did. */
+    private static boolean spinUntilBlocked(EventLoop loop) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!loop.stats().isBlocked()) {
+            if (System.nanoTime() - end > 0) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        return true;
+    }
+}
