@@ -55,7 +55,7 @@ final class DemoProcess implements AutoCloseable {
         }, "demo-log-reader");
         reader.setDaemon(true);
         reader.start();
-        port = listening.get(30, TimeUnit.SECONDS);
+        port = listening.get(60, TimeUnit.SECONDS); // generous: CI shares 2 cores
     }
 
     URI uri(String pathAndQuery) {
