@@ -24,7 +24,7 @@ import net.jqwik.api.Provide;
  * iteration at a time with {@code stop(); runForever()}, on the test's thread (allowed: the loop is not
  * running between iterations). jqwik prints the seed and the shrunk sequence on failure.
  */
-class LoopStateMachineProperties {
+class LoopStateMachinePropertyTest {
 
     // ---- operations -------------------------------------------------------------------------------
 
