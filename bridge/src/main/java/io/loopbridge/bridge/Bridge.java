@@ -178,6 +178,9 @@ public final class Bridge {
      * {@code Bridge.runOn(loopB, () -> lookup(key)).await()}. Loop thread or coroutine only.
      */
     public static <T> LoopFuture<T> runOn(EventLoop target, Coroutine<T> coroutine) {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(coroutine, "coroutine");
+        Aio.getRunningLoop(); // refuse before submitting: a refused call must leave nothing running on target
         return wrapFuture(runCoroutineThreadsafe(coroutine, target));
     }
 

@@ -122,10 +122,10 @@ public final class LoopPool implements Executor, AutoCloseable {
         this.exceptionHandler = b.exceptionHandler;
         this.maxPending = b.maxPending;
         this.whenFull = b.whenFull;
-        this.blockTimeoutNanos = b.blockTimeout.toNanos();
+        this.blockTimeoutNanos = saturatedNanos(b.blockTimeout);
         this.replaceDeadLoops = b.replaceDeadLoops;
         this.closeGrace = b.closeGrace;
-        this.cancellationTimeoutNanos = b.cancellationTimeout.toNanos();
+        this.cancellationTimeoutNanos = saturatedNanos(b.cancellationTimeout);
         this.watchdog = b.blockedThreshold.isZero() ? null
                 : new BlockedLoopChecker(name + "-watchdog", b.blockedThreshold);
         PooledLoop[] ms = new PooledLoop[b.loops];
@@ -437,14 +437,19 @@ public final class LoopPool implements Executor, AutoCloseable {
     }
 
     private static long saturatedDeadline(Duration grace) {
-        long now = System.nanoTime();
-        long nanos;
+        return System.nanoTime() + Math.max(0, saturatedNanos(grace));
+    }
+
+    /**
+     * {@link Duration#toNanos()} of a non-negative duration, at most a quarter of the long range (~73 years):
+     * a huge duration is "for ever" without its ArithmeticException, and now + it cannot overflow.
+     */
+    private static long saturatedNanos(Duration d) {
         try {
-            nanos = Math.max(0, grace.toNanos());
+            return Math.min(d.toNanos(), Long.MAX_VALUE / 4);
         } catch (ArithmeticException tooLong) {
-            nanos = Long.MAX_VALUE;
+            return Long.MAX_VALUE / 4;
         }
-        return now + Math.min(nanos, Long.MAX_VALUE / 4);
     }
 
     private void startDrain(PooledLoop m) {

@@ -86,7 +86,7 @@ public final class EventLoop implements Executor {
     private EventLoop(Builder b) {
         this.name = b.name != null ? b.name : "loop-" + COUNTER.incrementAndGet();
         this.debug = b.debug;
-        this.slowCallbackNanos = b.slowCallbackDuration.toNanos();
+        this.slowCallbackNanos = saturatedNanos(b.slowCallbackDuration);
         this.exceptionHandler = b.exceptionHandler;
         this.waiter = b.waiter;
     }
@@ -190,6 +190,7 @@ public final class EventLoop implements Executor {
     /** {@link Executor} view of {@link #callSoonThreadsafe}: any thread. */
     @Override
     public void execute(Runnable command) {
+        Objects.requireNonNull(command, "command");
         callSoonThreadsafe(command);
     }
 
@@ -529,7 +530,7 @@ public final class EventLoop implements Executor {
         if (threshold.isNegative()) {
             throw new IllegalArgumentException("slow callback duration must not be negative: " + threshold);
         }
-        this.slowCallbackNanos = threshold.toNanos();
+        this.slowCallbackNanos = saturatedNanos(threshold);
     }
 
     /** The debug-mode slow-callback threshold. Any thread. */
@@ -753,16 +754,18 @@ public final class EventLoop implements Executor {
     }
 
     long deadline(Duration delay) {
-        long now = time();
-        long nanos;
-        try {
-            nanos = delay.toNanos();
-        } catch (ArithmeticException tooLong) {
-            nanos = delay.isNegative() ? Long.MIN_VALUE / 2 : Long.MAX_VALUE / 2;
-        }
         // Saturate: a huge delay is "never", not an overflow into the past.
-        nanos = Math.max(Math.min(nanos, Long.MAX_VALUE / 2), Long.MIN_VALUE / 2);
-        return now + nanos;
+        long nanos = Math.max(Math.min(saturatedNanos(delay), Long.MAX_VALUE / 2), Long.MIN_VALUE / 2);
+        return time() + nanos;
+    }
+
+    /** {@link Duration#toNanos()} without its ArithmeticException: past ~292 years is as good as for ever. */
+    static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
     }
 
     /** Builds an {@link EventLoop}. Not thread-safe. */

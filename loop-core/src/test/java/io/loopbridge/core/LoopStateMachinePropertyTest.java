@@ -1,0 +1,288 @@
+package io.loopbridge.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * Random sequences of operations on one loop, checked step by step against a small model of asyncio's
+ * state machine: which callbacks run in which iteration and in what order (FIFO ready queue; due timers
+ * after what was ready, by deadline then scheduling order; a cancelled handle never runs), every future's
+ * state, done-callbacks fired exactly once, in registration order, seeing the future done. Runs one
+ * iteration at a time with {@code stop(); runForever()}, on the test's thread (allowed: the loop is not
+ * running between iterations). jqwik prints the seed and the shrunk sequence on failure.
+ */
+class LoopStateMachinePropertyTest {
+
+    // ---- operations -------------------------------------------------------------------------------
+
+    sealed interface Op permits CallSoon, CallLater, CancelHandle, CreateFuture, SetResult, SetException,
+            CancelFuture, AddCallback, RemoveCallback, RunOnce {
+    }
+
+    record CallSoon() implements Op { }
+
+    /** delayNanos: negative or zero (next iteration), small (maybe due), or an hour (never, here). */
+    record CallLater(long delayNanos) implements Op { }
+
+    record CancelHandle(int handle) implements Op { }
+
+    record CreateFuture() implements Op { }
+
+    record SetResult(int future) implements Op { }
+
+    record SetException(int future) implements Op { }
+
+    record CancelFuture(int future) implements Op { }
+
+    /** callback: one of a few callbacks per future, so a callback may be registered twice. */
+    record AddCallback(int future, int callback) implements Op { }
+
+    record RemoveCallback(int future, int callback) implements Op { }
+
+    record RunOnce() implements Op { }
+
+    @Provide
+    Arbitrary<List<Op>> operations() {
+        Arbitrary<Integer> index = Arbitraries.integers().between(0, 15);
+        Arbitrary<Op> op = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(4, Arbitraries.just(new CallSoon())),
+                net.jqwik.api.Tuple.of(3, Arbitraries.oneOf(
+                        Arbitraries.longs().between(-1_000_000, 0),
+                        Arbitraries.longs().between(1, 2_000_000),
+                        Arbitraries.just(Duration.ofHours(1).toNanos())).map(CallLater::new)),
+                net.jqwik.api.Tuple.of(2, index.map(CancelHandle::new)),
+                net.jqwik.api.Tuple.of(3, Arbitraries.just(new CreateFuture())),
+                net.jqwik.api.Tuple.of(2, index.map(SetResult::new)),
+                net.jqwik.api.Tuple.of(1, index.map(SetException::new)),
+                net.jqwik.api.Tuple.of(2, index.map(CancelFuture::new)),
+                net.jqwik.api.Tuple.of(4, net.jqwik.api.Combinators.combine(index, Arbitraries.integers().between(0, 2))
+                        .as(AddCallback::new)),
+                net.jqwik.api.Tuple.of(1, net.jqwik.api.Combinators.combine(index, Arbitraries.integers().between(0, 2))
+                        .as(RemoveCallback::new)),
+                net.jqwik.api.Tuple.of(4, Arbitraries.just(new RunOnce())));
+        return op.list().ofMinSize(1).ofMaxSize(60);
+    }
+
+    // ---- the model --------------------------------------------------------------------------------
+
+    enum State { PENDING, RESULT, FAILED, CANCELLED }
+
+    /** A scheduled callback: what it logs, and its handle (null for a done-callback). */
+    record Scheduled(String name, Handle handle) { }
+
+    static final class ModelFuture {
+        final LoopFuture<Integer> real;
+        final int id;
+        State state = State.PENDING;
+        /** Registered, not yet scheduled done-callbacks, by callback number. */
+        final List<Integer> callbacks = new ArrayList<>();
+        /** One Consumer object per callback number: removeDoneCallback compares with equals. */
+        final Map<Integer, Consumer<LoopFuture<Integer>>> consumers = new HashMap<>();
+
+        ModelFuture(LoopFuture<Integer> real, int id) {
+            this.real = real;
+            this.id = id;
+        }
+    }
+
+    final List<String> log = new ArrayList<>();
+    /** Names of the done-callbacks that saw their future still pending: must stay empty. */
+    final List<String> sawPending = new ArrayList<>();
+    final List<Scheduled> ready = new ArrayList<>();
+    final List<TimerHandle> timers = new ArrayList<>();
+    final Map<TimerHandle, String> timerNames = new HashMap<>();
+    final List<Handle> handles = new ArrayList<>();
+    final List<ModelFuture> futures = new ArrayList<>();
+    int serial;
+
+    @Property(tries = 300)
+    void aLoopBehavesAsAsyncioDoes(@ForAll("operations") List<Op> ops) {
+        reset();
+        EventLoop loop = EventLoop.create();
+        try {
+            for (Op op : ops) {
+                apply(loop, op);
+            }
+            apply(loop, new RunOnce());
+            assertThat(sawPending).as("done-callbacks that saw a pending future").isEmpty();
+        } finally {
+            loop.close();
+        }
+    }
+
+    void reset() {
+        log.clear();
+        sawPending.clear();
+        ready.clear();
+        timers.clear();
+        timerNames.clear();
+        handles.clear();
+        futures.clear();
+        serial = 0;
+    }
+
+    void apply(EventLoop loop, Op op) {
+        switch (op) {
+            case CallSoon c -> {
+                String name = "soon-" + serial++;
+                Handle h = loop.callSoon(() -> ran(name));
+                handles.add(h);
+                ready.add(new Scheduled(name, h));
+            }
+            case CallLater c -> {
+                String name = "later-" + serial++;
+                TimerHandle t = loop.callLater(Duration.ofNanos(c.delayNanos()), () -> ran(name));
+                handles.add(t);
+                timers.add(t);
+                timerNames.put(t, name);
+            }
+            case CancelHandle c -> {
+                if (handles.isEmpty()) {
+                    return;
+                }
+                Handle h = handles.get(c.handle() % handles.size());
+                h.cancel();
+                assertThat(h.isCancelled()).isTrue();
+                ready.removeIf(s -> s.handle() == h);
+                timers.remove(h);
+            }
+            case CreateFuture c -> futures.add(new ModelFuture(loop.createFuture(), futures.size()));
+            case SetResult s -> withFuture(s.future(), f -> {
+                if (f.state == State.PENDING) {
+                    f.real.setResult(f.id);
+                    done(f, State.RESULT);
+                } else {
+                    assertThatThrownBy(() -> f.real.setResult(f.id)).isInstanceOf(InvalidStateException.class);
+                }
+            });
+            case SetException s -> withFuture(s.future(), f -> {
+                IllegalStateException failure = new IllegalStateException("f" + f.id);
+                if (f.state == State.PENDING) {
+                    f.real.setException(failure);
+                    done(f, State.FAILED);
+                } else {
+                    assertThatThrownBy(() -> f.real.setException(failure)).isInstanceOf(InvalidStateException.class);
+                }
+            });
+            case CancelFuture s -> withFuture(s.future(), f -> {
+                boolean pending = f.state == State.PENDING;
+                assertThat(f.real.cancel()).isEqualTo(pending);
+                if (pending) {
+                    done(f, State.CANCELLED);
+                }
+            });
+            case AddCallback a -> withFuture(a.future(), f -> {
+                Consumer<LoopFuture<Integer>> cb = f.consumers.computeIfAbsent(a.callback(), n -> consumer(f, n));
+                f.real.addDoneCallback(cb);
+                if (f.state == State.PENDING) {
+                    f.callbacks.add(a.callback());
+                } else {
+                    ready.add(new Scheduled(callbackName(f, a.callback()), null));
+                }
+            });
+            case RemoveCallback r -> withFuture(r.future(), f -> {
+                Consumer<LoopFuture<Integer>> cb = f.consumers.get(r.callback());
+                if (cb == null) {
+                    return;
+                }
+                int expected = (int) f.callbacks.stream().filter(n -> n == r.callback()).count();
+                assertThat(f.real.removeDoneCallback(cb)).isEqualTo(expected);
+                f.callbacks.removeIf(n -> n == r.callback());
+            });
+            case RunOnce r -> runOnce(loop);
+        }
+        // every future's state, after every operation
+        for (ModelFuture f : futures) {
+            assertThat(f.real.isDone()).as("f%d done", f.id).isEqualTo(f.state != State.PENDING);
+            assertThat(f.real.isCancelled()).as("f%d cancelled", f.id).isEqualTo(f.state == State.CANCELLED);
+        }
+    }
+
+    /** One iteration: what was ready, then the due timers by (deadline, scheduling order); nothing else. */
+    void runOnce(EventLoop loop) {
+        int from = log.size();
+        long before = loop.time();
+        loop.stop();
+        loop.runForever();
+        long after = loop.time();
+        List<String> ran = log.subList(from, log.size());
+
+        // Which timers fell due depends on the clock: all due by `before`, none due after `after`, and
+        // (one `now`) every timer earlier than a due one is due.
+        timers.sort(Comparator.comparingLong(TimerHandle::when)); // stable: equal deadlines keep their order
+        List<TimerHandle> due = new ArrayList<>();
+        for (TimerHandle t : timers) {
+            if (ran.contains(timerNames.get(t))) {
+                due.add(t);
+            }
+        }
+        for (TimerHandle t : timers) {
+            boolean isDue = due.contains(t);
+            if (t.when() - before <= 0) {
+                assertThat(isDue).as("%s was due before the iteration", timerNames.get(t)).isTrue();
+            }
+            if (t.when() - after > 0) {
+                assertThat(isDue).as("%s was not due during the iteration", timerNames.get(t)).isFalse();
+            }
+        }
+        assertThat(due).as("the due timers are the earliest ones").isEqualTo(timers.subList(0, due.size()));
+
+        List<String> expected = new ArrayList<>();
+        for (Scheduled s : ready) {
+            expected.add(s.name());
+        }
+        for (TimerHandle t : due) {
+            expected.add(timerNames.get(t));
+        }
+        assertThat(new ArrayList<>(ran)).as("callbacks of this iteration, in order").isEqualTo(expected);
+        ready.clear();
+        timers.removeAll(due);
+    }
+
+    void done(ModelFuture f, State state) {
+        f.state = state;
+        for (int n : f.callbacks) {
+            ready.add(new Scheduled(callbackName(f, n), null));
+        }
+        f.callbacks.clear();
+    }
+
+    void withFuture(int index, Consumer<ModelFuture> action) {
+        if (!futures.isEmpty()) {
+            action.accept(futures.get(index % futures.size()));
+        }
+    }
+
+    /** A done-callback (one object per number, so that it can be removed); logs its name when run. */
+    Consumer<LoopFuture<Integer>> consumer(ModelFuture f, int n) {
+        String name = callbackName(f, n);
+        return fut -> {
+            if (!fut.isDone()) {
+                sawPending.add(name);
+            }
+            log.add(name);
+        };
+    }
+
+    static String callbackName(ModelFuture f, int n) {
+        return "f" + f.id + "-cb" + n;
+    }
+
+    /** Asserting here would only reach the loop's exception handler: the log comparison catches a repeat. */
+    void ran(String name) {
+        log.add(name);
+    }
+}
