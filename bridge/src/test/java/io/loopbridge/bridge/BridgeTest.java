@@ -127,13 +127,6 @@ class BridgeTest {
                     hold.await(); // completes only after the dependent is registered
                     return 1;
                 }, rl.loop);
-<<<<<<< HEAD
-=======
-                // The async dependent first: a CompletableFuture fires its dependents last-registered first, and the
-                // legacy thread, once its own dependent ran, helps fire f's remaining ones; registered the other
-                // way round, it could run the thenApply before the loop thread got to it.
-                CompletableFuture<String> onLegacy = f.thenApplyAsync(v -> Thread.currentThread().getName(), legacy);
->>>>>>> stress
                 CompletableFuture<Thread> onLoop = f.thenApply(v -> Thread.currentThread());
                 hold.countDown();
                 assertThat(onLoop.get(T, TimeUnit.SECONDS)).isSameAs(rl.thread);
