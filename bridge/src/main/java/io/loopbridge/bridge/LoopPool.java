@@ -82,6 +82,8 @@ public final class LoopPool implements Executor, AutoCloseable {
     private final Selection selection;
     private final boolean debug;
     private final Duration slowCallbackDuration;
+    /** Null: the loops' own default. */
+    private final Duration idleSpin;
     private final ExceptionHandler exceptionHandler;
     final int maxPending;
     final WhenFull whenFull;
@@ -119,6 +121,7 @@ public final class LoopPool implements Executor, AutoCloseable {
         this.selection = b.selection;
         this.debug = b.debug;
         this.slowCallbackDuration = b.slowCallbackDuration;
+        this.idleSpin = b.idleSpin;
         this.exceptionHandler = b.exceptionHandler;
         this.maxPending = b.maxPending;
         this.whenFull = b.whenFull;
@@ -576,12 +579,15 @@ public final class LoopPool implements Executor, AutoCloseable {
     // ---- the loop threads -------------------------------------------------------------------------
 
     private PooledLoop newMember(int index) {
-        EventLoop loop = EventLoop.builder()
+        EventLoop.Builder builder = EventLoop.builder()
                 .name(threadPrefix + loopCounter.getAndIncrement())
                 .debug(debug)
                 .slowCallbackDuration(slowCallbackDuration)
-                .exceptionHandler(exceptionHandler)
-                .build();
+                .exceptionHandler(exceptionHandler);
+        if (idleSpin != null) {
+            builder.idleSpin(idleSpin);
+        }
+        EventLoop loop = builder.build();
         PooledLoop m = new PooledLoop(this, index, loop, maxPending);
         m.register();
         if (watchdog != null) {
@@ -652,6 +658,7 @@ public final class LoopPool implements Executor, AutoCloseable {
         private Selection selection = Selection.ROUND_ROBIN;
         private boolean debug = Boolean.getBoolean("loopbridge.debug");
         private Duration slowCallbackDuration = Duration.ofMillis(100);
+        private Duration idleSpin;
         private ExceptionHandler exceptionHandler;
         private int maxPending;
         private WhenFull whenFull = WhenFull.REJECT;
@@ -718,6 +725,19 @@ public final class LoopPool implements Executor, AutoCloseable {
                 throw new IllegalArgumentException("slow callback duration must not be negative: " + threshold);
             }
             this.slowCallbackDuration = threshold;
+            return this;
+        }
+
+        /**
+         * How long an idle loop polls for work before parking its thread ({@link EventLoop.Builder#idleSpin});
+         * default 50 µs. {@link Duration#ZERO} for pools that must not burn CPU while idle.
+         */
+        public Builder idleSpin(Duration spin) {
+            Objects.requireNonNull(spin, "spin");
+            if (spin.isNegative()) {
+                throw new IllegalArgumentException("idle spin must not be negative: " + spin);
+            }
+            this.idleSpin = spin;
             return this;
         }
 

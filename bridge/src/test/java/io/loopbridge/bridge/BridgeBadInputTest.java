@@ -87,6 +87,7 @@ class BridgeBadInputTest {
         rows.add(npe("builder.threadNamePrefix(null)", () -> LoopPool.builder().threadNamePrefix(null), "prefix"));
         rows.add(npe("builder.selection(null)", () -> LoopPool.builder().selection(null), "selection"));
         rows.add(npe("builder.slowCallbackDuration(null)", () -> LoopPool.builder().slowCallbackDuration(null), "threshold"));
+        rows.add(npe("builder.idleSpin(null)", () -> LoopPool.builder().idleSpin(null), "spin"));
         rows.add(npe("builder.maxPendingSubmissions(1, null, d)", () -> LoopPool.builder()
                 .maxPendingSubmissions(1, null, Duration.ZERO), "whenFull"));
         rows.add(npe("builder.maxPendingSubmissions(1, w, null)", () -> LoopPool.builder()
@@ -99,6 +100,7 @@ class BridgeBadInputTest {
         rows.add(iae("builder.loops(-1)", () -> LoopPool.builder().loops(-1), "at least one loop"));
         rows.add(iae("builder.maxPendingSubmissions(0)", () -> LoopPool.builder().maxPendingSubmissions(0), "positive"));
         rows.add(iae("builder.slowCallbackDuration(negative)", () -> LoopPool.builder().slowCallbackDuration(NEGATIVE), "negative"));
+        rows.add(iae("builder.idleSpin(negative)", () -> LoopPool.builder().idleSpin(NEGATIVE), "negative"));
         rows.add(iae("builder.maxPendingSubmissions(1, w, negative)", () -> LoopPool.builder()
                 .maxPendingSubmissions(1, LoopPool.WhenFull.CALLER_BLOCKS, NEGATIVE), "negative"));
         rows.add(iae("builder.closeGrace(negative)", () -> LoopPool.builder().closeGrace(NEGATIVE), "negative"));

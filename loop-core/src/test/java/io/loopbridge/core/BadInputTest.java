@@ -99,6 +99,7 @@ class BadInputTest {
         rows.add(npe("setSlowCallbackDuration(null)", () -> idle.setSlowCallbackDuration(null), "threshold"));
         rows.add(npe("builder().name(null)", () -> EventLoop.builder().name(null), "name"));
         rows.add(npe("builder().slowCallbackDuration(null)", () -> EventLoop.builder().slowCallbackDuration(null), "threshold"));
+        rows.add(npe("builder().idleSpin(null)", () -> EventLoop.builder().idleSpin(null), "spin"));
         rows.add(npe("future.setException(null)", () -> idle.createFuture().setException(null), "exception"));
         rows.add(npe("future.addDoneCallback(null)", () -> idle.createFuture().addDoneCallback(null), "callback"));
         rows.add(npe("future.removeDoneCallback(null)", () -> idle.createFuture().removeDoneCallback(null), "callback"));
@@ -120,6 +121,8 @@ class BadInputTest {
                 () -> idle.setSlowCallbackDuration(Duration.ofMillis(-1))));
         rows.add(row("builder().slowCallbackDuration(negative)", Where.HERE, IllegalArgumentException.class, "negative",
                 () -> EventLoop.builder().slowCallbackDuration(HUGE_NEGATIVE)));
+        rows.add(row("builder().idleSpin(negative)", Where.HERE, IllegalArgumentException.class, "negative",
+                () -> EventLoop.builder().idleSpin(Duration.ofNanos(-1))));
         rows.add(ok("setSlowCallbackDuration(huge) saturates", () -> {
             idle.setSlowCallbackDuration(HUGE);
             assertThat(idle.getSlowCallbackDuration()).isEqualTo(Duration.ofNanos(Long.MAX_VALUE));

@@ -98,7 +98,7 @@ class DebugModeTest {
     @Test
     void handlesRememberWhereTheyWereScheduledInDebugModeOnly() throws Exception {
         Handle plain = loop.callSoon(() -> { });
-        assertThat(plain.origin).isNull();
+        assertThat(plain.origin()).isNull();
 
         loop.setDebug(true);
         List<Handle> handles = new ArrayList<>();
@@ -108,9 +108,9 @@ class DebugModeTest {
         handles.add(loop.callSoonThreadsafe(() -> { }));
         Thread other = Thread.ofPlatform().start(() -> handles.add(loop.callSoonThreadsafe(() -> { })));
         other.join();
-        assertThat(handles).hasSize(5).allSatisfy(h -> assertThat(h.origin).isNotNull());
+        assertThat(handles).hasSize(5).allSatisfy(h -> assertThat(h.origin()).isNotNull());
         for (Handle h : handles.subList(0, 4)) {
-            assertThat(Arrays.stream(h.origin.getStackTrace()).map(StackTraceElement::getMethodName))
+            assertThat(Arrays.stream(h.origin().getStackTrace()).map(StackTraceElement::getMethodName))
                     .contains("handlesRememberWhereTheyWereScheduledInDebugModeOnly");
         }
     }
@@ -144,7 +144,7 @@ class DebugModeTest {
         }
         try {
             assertThat(debugged.isDebug()).isTrue();
-            assertThat(debugged.callSoon(() -> { }).origin).isNotNull();
+            assertThat(debugged.callSoon(() -> { }).origin()).isNotNull();
         } finally {
             debugged.close();
         }

@@ -2,6 +2,7 @@ package io.loopbridge.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -159,6 +160,58 @@ class ThreadsafeSubmissionStressTest {
         System.out.printf("parked-loop wake-up latency over %d rounds: median %d µs, p90 %d µs, max %d µs%n",
                 rounds, median / 1000, latencies[rounds * 9 / 10] / 1000, latencies[rounds - 1] / 1000);
         assertThat(median).as("median wake-up latency, ns").isLessThan(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+
+    /**
+     * An idle loop polls for work for its idle spin before it parks: a caller that comes back within it finds
+     * the loop awake, so neither side pays a park and an unpark. Once the spin is over, it parks.
+     */
+    @Test
+    void aLoopThatHearsBackWithinItsIdleSpinIsNeverParked() throws Exception {
+        CountingWaiter counting = new CountingWaiter();
+        EventLoop loop = EventLoop.builder().name("spinning").idleSpin(Duration.ofSeconds(30)).idleWaiter(counting).build();
+        try (LoopThread lt = new LoopThread(loop)) {
+            int before = counting.waits.get();
+            for (int i = 0; i < 2_000; i++) {
+                assertThat(echo(loop, i)).isEqualTo(i);
+            }
+            assertThat(counting.waits.get() - before).as("parks during 2,000 round trips with a 30 s idle spin").isZero();
+        }
+    }
+
+    @Test
+    void anIdleLoopParksOnceItsSpinIsOver() throws Exception {
+        CountingWaiter counting = new CountingWaiter();
+        EventLoop loop = EventLoop.builder().name("briefly-spinning").idleSpin(Duration.ofMillis(1)).idleWaiter(counting).build();
+        try (LoopThread lt = new LoopThread(loop)) {
+            for (int i = 0; i < 20; i++) {
+                counting.waited.drainPermits();
+                assertThat(echo(loop, i)).isEqualTo(i);
+                assertThat(counting.waited.tryAcquire(10, TimeUnit.SECONDS)).as("the idle loop went to park").isTrue();
+            }
+        }
+    }
+
+    private static int echo(EventLoop loop, int value) throws Exception {
+        CompletableFuture<Integer> echo = new CompletableFuture<>();
+        loop.callSoonThreadsafe(() -> echo.complete(value));
+        return echo.get(10, TimeUnit.SECONDS);
+    }
+
+    /** The spin ends when the next timer falls due: a long idle spin does not delay a timer. */
+    @Test
+    void aLongIdleSpinStillRunsTimersWhenDue() throws Exception {
+        EventLoop loop = EventLoop.builder().name("spinning-timer").idleSpin(Duration.ofSeconds(60)).build();
+        try (LoopThread lt = new LoopThread(loop)) {
+            CompletableFuture<Long> fired = new CompletableFuture<>();
+            long scheduled = lt.call(() -> {
+                loop.callLater(Duration.ofMillis(20), () -> fired.complete(System.nanoTime()));
+                return System.nanoTime();
+            });
+            // Bounded well below the spin: a spin that ignored the timer would hold it for 60 s.
+            long firedAt = fired.get(10, TimeUnit.SECONDS);
+            assertThat(firedAt - scheduled).as("ns until the 20 ms timer ran").isGreaterThanOrEqualTo(20_000_000L);
+        }
     }
 
     /**
