@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """CPython asyncio's side of the side-by-side harness: one workload, one process, one JSON line.
 
-    python3 peers.py W1..W6 N [--warmup K] [--iters M] [--seed S]
+    python3 peers.py W1..W6 N [--warmup K] [--warmup-n N] [--iters M] [--seed S]
 
 The same workloads as io.loopbridge.benchmarks.sidebyside.SideBySide (see benchmarks/SIDE_BY_SIDE.md),
 written as an asyncio user would write them. Loops run forever on their own threads; the main thread
@@ -186,6 +186,7 @@ def main():
     p.add_argument("workload", choices=sorted(WORKLOADS))
     p.add_argument("n", type=int)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--warmup-n", type=int, default=None, help="size of each warm-up run (default: n)")
     p.add_argument("--iters", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args()
@@ -195,7 +196,7 @@ def main():
     lt = LoopThread("asyncio-A")
     try:
         for i in range(a.warmup):
-            run(lt, a.n, a.seed + 1 + i)
+            run(lt, a.warmup_n or a.n, a.seed + 1 + i)
         runs = sorted((run(lt, a.n, a.seed) for _ in range(a.iters)), key=lambda r: r[r["primary"]])
         out.update(runs[len(runs) // 2])
     finally:

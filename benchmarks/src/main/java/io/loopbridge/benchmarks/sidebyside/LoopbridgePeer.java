@@ -1,5 +1,6 @@
 package io.loopbridge.benchmarks.sidebyside;
 
+import io.loopbridge.bridge.Bridge;
 import io.loopbridge.core.Aio;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopFuture;
@@ -15,7 +16,6 @@ final class LoopbridgePeer implements Peer {
     private static final Integer VALUE = 42;
     private static final String LOOP_THREAD = "loopbridge-A";
 
-    private final CoroutineSubmitter bridge = CoroutineSubmitter.DEFAULT;
     private final EventLoop loop = EventLoop.builder().name("A").build();
     private final Thread thread = Thread.ofPlatform().name(LOOP_THREAD).start(loop::runForever);
     private EventLoop loopB;
@@ -25,7 +25,7 @@ final class LoopbridgePeer implements Peer {
     public Result describe() throws Exception {
         // A fast-engine task runs on a virtual thread mounted on the loop's own thread; a fallback one on
         // a ForkJoinPool carrier. Observed, not assumed, so a wrongly launched JVM cannot be mislabelled.
-        String carrier = bridge.submit(() -> Thread.currentThread().toString(), loop).get();
+        String carrier = Bridge.runCoroutineThreadsafe(() -> Thread.currentThread().toString(), loop).get();
         return Result.of("none").put("engine", carrier.endsWith("@" + LOOP_THREAD) ? "fast" : "fallback");
     }
 
@@ -53,7 +53,7 @@ final class LoopbridgePeer implements Peer {
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             long s = System.nanoTime();
-            bridge.submit(() -> VALUE, loop).get();
+            Bridge.runCoroutineThreadsafe(() -> VALUE, loop).get();
             nanos[i] = System.nanoTime() - s;
         }
         return Result.rate("round_trips_per_s", n, System.nanoTime() - t0).latenciesMicros(nanos);
@@ -61,7 +61,7 @@ final class LoopbridgePeer implements Peer {
 
     @Override
     public Result yieldingTasks(int n) throws Exception {
-        long nanos = bridge.submit(() -> {
+        long nanos = Bridge.runCoroutineThreadsafe(() -> {
             long t0 = System.nanoTime();
             Task<?>[] tasks = new Task<?>[n];
             for (int i = 0; i < n; i++) {
@@ -81,7 +81,7 @@ final class LoopbridgePeer implements Peer {
     @Override
     public Result sleepers(int n, long seed) throws Exception {
         Sleepers s = new Sleepers(n, seed);
-        long nanos = bridge.submit(() -> {
+        long nanos = Bridge.runCoroutineThreadsafe(() -> {
             long t0 = System.nanoTime();
             Task<?>[] tasks = new Task<?>[n];
             for (int i = 0; i < n; i++) {
@@ -108,7 +108,7 @@ final class LoopbridgePeer implements Peer {
             threadB = Thread.ofPlatform().name("loopbridge-B").start(loopB::runForever);
         }
         EventLoop a = loop, b = loopB;
-        long nanos = bridge.submit(() -> {
+        long nanos = Bridge.runCoroutineThreadsafe(() -> {
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 LoopFuture<Integer> pong = a.createFuture();

@@ -11,8 +11,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One side-by-side measurement in its own JVM: {@code SideBySide SYSTEM WORKLOAD N [--warmup K] [--iters M]
- * [--seed S]}. Runs the workload K times unmeasured, then M times, and prints one JSON line with the run whose
+ * One side-by-side measurement in its own JVM: {@code SideBySide SYSTEM WORKLOAD N [--warmup K] [--warmup-n N] [--iters M]
+ * [--seed S]}. Runs the workload K times unmeasured (at size N, default the measured size), then M times, and prints one JSON line with the run whose
  * primary metric is the median. The orchestrator ({@code benchmarks/python/sidebyside.py}) starts one such
  * process per system, workload and round, shuffles the order, and measures peak RSS around it.
  *
@@ -29,16 +29,17 @@ public final class SideBySide {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 3) {
-            System.err.println("usage: SideBySide loopbridge|netty|tpe|vthreads W1..W6 N [--warmup K] [--iters M] [--seed S]");
+            System.err.println("usage: SideBySide loopbridge|netty|tpe|vthreads W1..W6 N [--warmup K] [--warmup-n N] [--iters M] [--seed S]");
             System.exit(2);
         }
         String system = args[0], workload = args[1];
         int n = Integer.parseInt(args[2]);
-        int warmup = 1, iters = 1;
+        int warmup = 1, iters = 1, warmupN = n;
         long seed = 1;
         for (int i = 3; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
+                case "--warmup-n" -> warmupN = Integer.parseInt(args[i + 1]);
                 case "--iters" -> iters = Integer.parseInt(args[i + 1]);
                 case "--seed" -> seed = Long.parseLong(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -55,7 +56,7 @@ public final class SideBySide {
                 field(json.append(','), e.getKey(), e.getValue());
             }
             for (int i = 0; i < warmup; i++) {
-                run(peer, workload, n, seed + 1 + i);
+                run(peer, workload, warmupN, seed + 1 + i);
             }
             List<Result> runs = new ArrayList<>();
             for (int i = 0; i < iters; i++) {
