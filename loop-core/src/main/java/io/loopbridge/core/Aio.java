@@ -96,8 +96,9 @@ public final class Aio {
      * @throws IllegalStateException when no loop runs on this thread
      */
     public static Task<?> currentTask() {
-        if (Task.CURRENT.isBound()) {
-            return Task.CURRENT.get();
+        Task<?> task = Task.currentOrNull();
+        if (task != null) {
+            return task;
         }
         getRunningLoop();
         return null;

@@ -181,10 +181,16 @@ public final class BlockedLoopChecker implements AutoCloseable {
         String msg = "Event loop '" + loop.name() + "' is blocked: "
                 + (task != null ? "a coroutine step of task '" + task.getName() + "'" : "one callback")
                 + " has been running for " + TimeUnit.NANOSECONDS.toMillis(ran) + " ms (threshold "
-                + TimeUnit.NANOSECONDS.toMillis(thresholdNanos) + " ms)" + (t != null ? " on thread '" + t.getName() + "'" : "");
+                + TimeUnit.NANOSECONDS.toMillis(thresholdNanos) + " ms)" + (t != null ? " on thread '" + threadName(t, task) + "'" : "");
         LoopBlockedException e = new LoopBlockedException(msg);
         e.setStackTrace(t != null ? t.getStackTrace() : new StackTraceElement[0]);
         return e;
+    }
+
+    /** A default-named task's thread has no name of its own (see {@link Task#getName()}): it goes by the task's. */
+    private static String threadName(Thread t, Task<?> task) {
+        String name = t.getName();
+        return name.isEmpty() && task != null && t == task.thread ? task.getName() : name;
     }
 
     private static long saturatedNanos(Duration d) {

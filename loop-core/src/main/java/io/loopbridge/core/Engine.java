@@ -3,7 +3,8 @@ package io.loopbridge.core;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
  *   (start, unpark, yield) it hands us its continuation, which we queue as the task's step; the loop thread
  *   mounts it directly. A JDK blocking call in the coroutine (sleep, socket I/O, a queue) parks the virtual
  *   thread and frees the loop. Needs {@code --add-opens java.base/java.lang=ALL-UNNAMED}, because the
- *   constructor that takes a scheduler, {@code ThreadBuilders.VirtualThreadBuilder(Executor)}, is not public.
+ *   factory that takes a scheduler, {@code ThreadBuilders.newVirtualThread(Executor, ...)}, is not public.
  *   <li>{@link Handoff}: public APIs only. The virtual thread runs on the JDK's default scheduler, and the loop
  *   thread hands it the turn for one step and waits until it hands the turn back at its next suspension.
  *   Same order and semantics, slower (two thread switches per step); a JDK blocking call inside a coroutine
@@ -34,7 +35,11 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
     /** "fast" or "fallback". */
     abstract String name();
 
-    abstract Thread newThread(Task<?> task, String name, Runnable body);
+    /**
+     * The unstarted virtual thread that will run {@link Task#body()}. {@code name} is the task's given name,
+     * or empty for a default-named task (its {@code Task-N} is only made on demand, see {@link Task#getName()}).
+     */
+    abstract Thread newThread(Task<?> task, String name);
 
     /** Queues the task's first step. */
     abstract void start(Task<?> task);
@@ -65,19 +70,14 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
     private static Engine select() {
         String wanted = System.getProperty("loopbridge.engine", "fast");
         if (!wanted.equals("fallback")) {
-            try {
-                Constructor<?> ctor = Class.forName("java.lang.ThreadBuilders$VirtualThreadBuilder")
-                        .getDeclaredConstructor(Executor.class);
-                ctor.setAccessible(true);
-                MethodHandle mh = MethodHandles.lookup().unreflectConstructor(ctor)
-                        .asType(MethodType.methodType(Thread.Builder.OfVirtual.class, Executor.class));
+            Throwable unavailable = Fast.UNAVAILABLE; // loads Fast, which looks up the JDK internals it needs
+            if (unavailable == null) {
                 log.info("loopbridge coroutine engine: fast (virtual threads scheduled by their event loop)");
-                return new Fast(mh);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                log.info("loopbridge coroutine engine: fallback (virtual threads handing off to their event loop;"
-                        + " a blocking JDK call in a coroutine holds the loop). For the fast engine run the JVM"
-                        + " with --add-opens java.base/java.lang=ALL-UNNAMED ({})", e.toString());
+                return new Fast();
             }
+            log.info("loopbridge coroutine engine: fallback (virtual threads handing off to their event loop;"
+                    + " a blocking JDK call in a coroutine holds the loop). For the fast engine run the JVM"
+                    + " with --add-opens java.base/java.lang=ALL-UNNAMED ({})", unavailable.toString());
         } else {
             log.info("loopbridge coroutine engine: fallback (forced by -Dloopbridge.engine=fallback)");
         }
@@ -92,10 +92,60 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
     // ------------------------------------------------------------------------------------------------
 
     static final class Fast extends Engine {
-        private final MethodHandle builderWithScheduler;
+        /**
+         * {@code ThreadBuilders.newVirtualThread(Executor scheduler, String name, int characteristics,
+         * Runnable task)}, which {@code Thread.ofVirtual()}'s builder calls too: called directly, no builder is
+         * made per task. Static finals, so that the JIT treats these handles as constants.
+         */
+        private static final MethodHandle NEW_VIRTUAL_THREAD;
+        /** The {@code scheduler} field of {@code java.lang.VirtualThread}, as {@code (Thread) -> Executor}. */
+        private static final MethodHandle SCHEDULER_OF;
+        /** Why this engine cannot run in this JVM, or null if it can. */
+        static final Throwable UNAVAILABLE;
+        /**
+         * {@code characteristics} as the builder passes them by default: 0 inherits inheritable thread locals
+         * and the context class loader ({@code Thread.NO_INHERIT_THREAD_LOCALS} would not).
+         */
+        private static final int CHARACTERISTICS = 0;
+        /**
+         * Every task's thread body: it finds its task through its thread's scheduler, so one Runnable serves
+         * every task and none is made per task.
+         */
+        private static final Runnable BODY = () -> currentTask().body();
 
-        Fast(MethodHandle builderWithScheduler) {
-            this.builderWithScheduler = builderWithScheduler;
+        static {
+            MethodHandle newVirtualThread = null, schedulerOf = null;
+            Throwable unavailable = null;
+            try {
+                Class<?> builders = Class.forName("java.lang.ThreadBuilders");
+                Method m = builders.getDeclaredMethod("newVirtualThread",
+                        Executor.class, String.class, int.class, Runnable.class);
+                m.setAccessible(true);
+                newVirtualThread = MethodHandles.lookup().unreflect(m).asType(MethodType.methodType(
+                        Thread.class, Executor.class, String.class, int.class, Runnable.class));
+                Field f = Class.forName("java.lang.VirtualThread").getDeclaredField("scheduler");
+                f.setAccessible(true);
+                schedulerOf = MethodHandles.lookup().unreflectGetter(f)
+                        .asType(MethodType.methodType(Executor.class, Thread.class));
+                // A JVM without continuations refuses a custom scheduler only when a thread is made (the
+                // builder's constructor used to refuse it up front): make one, unstarted, and read it back.
+                Executor probeScheduler = Runnable::run;
+                Thread probe = (Thread) newVirtualThread.invokeExact(probeScheduler, (String) null,
+                        CHARACTERISTICS, (Runnable) () -> { });
+                if ((Executor) schedulerOf.invokeExact(probe) != probeScheduler) {
+                    throw new IllegalStateException("VirtualThread.scheduler does not hold the scheduler");
+                }
+            } catch (Throwable e) {
+                if (e instanceof Error error) {
+                    throw error; // as before: only a missing or inaccessible method (or refusal) means fallback
+                }
+                newVirtualThread = null;
+                schedulerOf = null;
+                unavailable = e;
+            }
+            NEW_VIRTUAL_THREAD = newVirtualThread;
+            SCHEDULER_OF = schedulerOf;
+            UNAVAILABLE = unavailable;
         }
 
         @Override
@@ -104,21 +154,41 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
         }
 
         @Override
-        Thread newThread(Task<?> task, String name, Runnable body) {
-            Executor scheduler = continuation -> dispatch(task, continuation);
+        Thread newThread(Task<?> task, String name) {
             try {
-                Thread.Builder.OfVirtual builder = (Thread.Builder.OfVirtual) builderWithScheduler.invokeExact(scheduler);
-                return builder.name(name).unstarted(body);
+                // The task's step handle is the thread's scheduler (Task.Step#execute calls dispatch).
+                return (Thread) NEW_VIRTUAL_THREAD.invokeExact((Executor) task.step, name, CHARACTERISTICS, BODY);
             } catch (Throwable e) {
                 throw new IllegalStateException("cannot create a loop-scheduled virtual thread", e);
             }
         }
 
         /**
-         * The virtual thread's scheduler: the JDK calls this, on whatever thread made the virtual thread
-         * runnable, with the same continuation each time. It must not throw.
+         * The task whose virtual thread is the calling thread, or null. Its scheduler says so, which costs no
+         * allocation: a ScopedValue lookup that finds a binding fills a new thread's 144-byte value cache first.
+         * A virtual thread that a coroutine starts itself inherits the scheduler but is not the task's thread.
          */
-        private void dispatch(Task<?> task, Runnable continuation) {
+        static Task<?> currentTask() {
+            Thread t = Thread.currentThread();
+            if (t.isVirtual()) {
+                Executor scheduler;
+                try {
+                    scheduler = (Executor) SCHEDULER_OF.invokeExact(t);
+                } catch (Throwable e) {
+                    throw new IllegalStateException(e); // a field read; checked when the engine was chosen
+                }
+                if (scheduler instanceof Task.Step step && step.task.thread == t) {
+                    return step.task;
+                }
+            }
+            return null;
+        }
+
+        /**
+         * The virtual thread's scheduler (via its task's {@link Task.Step}): the JDK calls this, on whatever
+         * thread made the virtual thread runnable, with the same continuation each time. It must not throw.
+         */
+        static void dispatch(Task<?> task, Runnable continuation) {
             boolean first = task.continuation == null; // start(), called by the loop's owner
             task.continuation = continuation;
             if (!task.destroyed) {
@@ -216,8 +286,8 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
         }
 
         @Override
-        Thread newThread(Task<?> task, String name, Runnable body) {
-            return Thread.ofVirtual().name(name).unstarted(body);
+        Thread newThread(Task<?> task, String name) {
+            return Thread.ofVirtual().name(name).unstarted(task::runBound);
         }
 
         @Override

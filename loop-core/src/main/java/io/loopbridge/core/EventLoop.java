@@ -314,12 +314,12 @@ public final class EventLoop implements Executor {
         Thread owner = thread;
         if (owner != null) {
             throw new IllegalStateException("Event loop '" + name + "' is already running (on thread '"
-                    + owner.getName() + "')" + (Task.CURRENT.isBound() ? "; inside a coroutine use future.await()" : ""));
+                    + owner.getName() + "')" + (Task.currentOrNull() != null ? "; inside a coroutine use future.await()" : ""));
         }
         EventLoop other = runningLoopOrNull();
         if (other != null) {
             throw new IllegalStateException("Cannot run event loop '" + name + "' while loop '" + other.name
-                    + "' is running on this thread" + (Task.CURRENT.isBound() ? " (inside a coroutine: use await)" : ""));
+                    + "' is running on this thread" + (Task.currentOrNull() != null ? " (inside a coroutine: use await)" : ""));
         }
     }
 
@@ -428,7 +428,8 @@ public final class EventLoop implements Executor {
         Objects.requireNonNull(coroutine, "coroutine");
         checkOpen();
         checkThread("createTask", "Bridge.runCoroutineThreadsafe(coroutine, loop)");
-        Task<T> task = new Task<>(this, name != null ? name : "Task-" + ++taskCounter, coroutine);
+        // Only the number is taken here: the task builds its "Task-N" when first asked (most never are).
+        Task<T> task = new Task<>(this, name, name != null ? 0 : ++taskCounter, coroutine);
         tasks.add(task);
         stats.taskStarted();
         task.start();
@@ -437,8 +438,9 @@ public final class EventLoop implements Executor {
 
     /** The loop running on the calling thread (its own thread, or one of its coroutines), or null. */
     static EventLoop runningLoopOrNull() {
-        // ScopedValue first: asking a ThreadLocal on a task's virtual thread would allocate its map.
-        return Task.CURRENT.isBound() ? Task.CURRENT.get().loop : RUNNING.get();
+        // The task first: asking a ThreadLocal on a task's virtual thread would allocate its map.
+        Task<?> task = Task.currentOrNull();
+        return task != null ? task.loop : RUNNING.get();
     }
 
     /** Called by a task when it is done. */

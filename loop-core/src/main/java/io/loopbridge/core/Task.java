@@ -1,7 +1,10 @@
 package io.loopbridge.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.Executor;
 
 /**
  * A coroutine running on a loop: {@code asyncio.Task}.
@@ -20,16 +23,33 @@ import java.util.concurrent.CancellationException;
  * @param <T> the result type
  */
 public final class Task<T> extends LoopFuture<T> {
-    /** The task whose coroutine runs on the current (virtual) thread. */
-    static final ScopedValue<Task<?>> CURRENT = ScopedValue.newInstance();
+    /**
+     * The handoff engine's task on the current (virtual) thread, bound around its body (the fast engine finds
+     * it through the thread's scheduler instead; see {@link #currentOrNull()}). Typed Object so that a lookup
+     * can be one {@code orElse(NO_TASK)}: orElse refuses null.
+     */
+    private static final ScopedValue<Object> CURRENT = ScopedValue.newInstance();
+    private static final Object NO_TASK = new Object();
+    private static final VarHandle NAME;
 
+    static {
+        try {
+            NAME = MethodHandles.lookup().findVarHandle(Task.class, "name", String.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The given name, or null until a default-named task's {@code Task-N} is first asked for. */
     private volatile String name;
+    /** N of the default name {@code Task-N}; the string is built on demand: most tasks are never asked. */
+    private final long number;
     private final Coroutine<T> coroutine;
     final long createdAt;
     /** The virtual thread that runs the coroutine. */
     final Thread thread;
     /** The ready-queue entry that runs this task's next step; one is ever queued at a time, so it is reused. */
-    final Handle step;
+    final Step step;
 
     /** asyncio's {@code _fut_waiter}: the future this task is suspended on. */
     private LoopFuture<?> waitingOn;
@@ -53,23 +73,56 @@ public final class Task<T> extends LoopFuture<T> {
     // Intrusive links of the loop's TaskRegistry.
     Task<?> prev, next;
 
-    Task(EventLoop loop, String name, Coroutine<T> coroutine) {
+    /**
+     * @param name   the task's name, or null for the default {@code Task-number}
+     * @param number the loop's count of default-named tasks, for {@code Task-N}; unused with a name
+     */
+    Task(EventLoop loop, String name, long number, Coroutine<T> coroutine) {
         super(loop);
-        this.name = name;
+        if (name != null) {
+            this.name = name; // a volatile store, with its fence: not made for default-named tasks
+        }
+        this.number = number;
         this.coroutine = coroutine;
         this.createdAt = loop.time();
-        this.step = new Handle(loop, this::runStep) {
-            @Override
-            void dropped() {
-                Engine.INSTANCE.dropped(Task.this);
-            }
+        this.step = new Step(this);
+        // A default-named task's thread stays unnamed (naming it would make the string for every task);
+        // setName names both.
+        this.thread = Engine.INSTANCE.newThread(this, name != null ? name : "");
+    }
 
-            @Override
-            public String toString() {
-                return "step of " + Task.this;
-            }
-        };
-        this.thread = Engine.INSTANCE.newThread(this, name, () -> ScopedValue.where(CURRENT, this).run(this::body));
+    /**
+     * The task's step handle, and in the fast engine also its virtual thread's scheduler: the JDK hands
+     * {@link #execute} the thread's continuation whenever the thread becomes runnable, and it queues this
+     * handle. One small object per task where a Handle, its callback and a scheduler lambda were three.
+     */
+    static final class Step extends Handle implements Executor {
+        final Task<?> task;
+
+        Step(Task<?> task) {
+            super(task.loop, null); // run() is overridden: no callback object needed
+            this.task = task;
+        }
+
+        @Override
+        void run() {
+            task.runStep();
+        }
+
+        @Override
+        public void execute(Runnable continuation) {
+            Engine.Fast.dispatch(task, continuation);
+        }
+
+        @Override
+        void dropped() {
+            Engine.INSTANCE.dropped(task);
+        }
+
+        @Override
+        public String toString() {
+            return "step of " + task;
+        }
     }
 
     /** Schedules the first step; called by the loop on its thread (or by its owner before it runs). */
@@ -86,8 +139,26 @@ public final class Task<T> extends LoopFuture<T> {
         }
     }
 
+    /**
+     * The task whose coroutine runs on the calling thread (its own virtual thread), or null. In the fast
+     * engine the thread's scheduler tells, allocating nothing; in the handoff engine it is one ScopedValue
+     * lookup (its first hit on a thread fills that thread's 144-byte ScopedValue cache, as get() would).
+     */
+    static Task<?> currentOrNull() {
+        if (Engine.INSTANCE instanceof Engine.Fast) {
+            return Engine.Fast.currentTask();
+        }
+        Object task = CURRENT.orElse(NO_TASK);
+        return task != NO_TASK ? (Task<?>) task : null;
+    }
+
+    /** The handoff engine's thread body: {@link #body()} with {@link #CURRENT} bound to this task. */
+    void runBound() {
+        ScopedValue.where(CURRENT, this).run(this::body);
+    }
+
     /** The virtual thread's body: the whole coroutine, its steps separated by suspensions. */
-    private void body() {
+    void body() {
         if (destroyed) {
             return;
         }
@@ -146,9 +217,10 @@ public final class Task<T> extends LoopFuture<T> {
         if (task != null && task.thread == Thread.currentThread()) {
             return task;
         }
-        if (CURRENT.isBound() && CURRENT.get().loop != loop) {
-            throw new IllegalStateException("Task " + CURRENT.get().name + " called " + what + " on a future of"
-                    + " another loop ('" + loop.name() + "', this task runs on '" + CURRENT.get().loop.name()
+        Task<?> mine = currentOrNull();
+        if (mine != null && mine.loop != loop) {
+            throw new IllegalStateException("Task " + mine.getName() + " called " + what + " on a future of"
+                    + " another loop ('" + loop.name() + "', this task runs on '" + mine.loop.name()
                     + "'); to await across loops use Bridge.wrapFuture(Bridge.toCompletableFuture(future))");
         }
         throw new IllegalStateException(what + " called outside a coroutine (thread '"
@@ -272,7 +344,16 @@ public final class Task<T> extends LoopFuture<T> {
 
     /** Any thread. */
     public String getName() {
-        return name;
+        String n = name;
+        if (n == null) {
+            // First ask for a default name: build it and keep it. Racing getNames may each build one, but
+            // only the first CAS keeps its string and the others read it back; a racing setName wins too.
+            n = "Task-" + number;
+            if (!NAME.compareAndSet(this, (String) null, n)) {
+                n = name;
+            }
+        }
+        return n;
     }
 
     /** Renames the task and its virtual thread, so thread dumps show the new name: {@code Task.set_name}. Any thread. */
@@ -296,14 +377,14 @@ public final class Task<T> extends LoopFuture<T> {
 
     @Override
     String unretrievedMessage() {
-        return "Task exception was never retrieved (task " + name + ")";
+        return "Task exception was never retrieved (task " + getName() + ")";
     }
 
     @Override
     public String toString() {
         String state = isCancelled() ? "cancelled" : isDone() ? (failed() ? "failed" : "finished")
                 : waitingOn != null ? "pending, awaiting " + waitingOn.getClass().getSimpleName() : "pending";
-        return "Task[" + name + ", " + state + "]";
+        return "Task[" + getName() + ", " + state + "]";
     }
 
     /** Unwinds a destroyed task's coroutine: not an Exception, so {@code catch (Exception e)} lets it pass. */

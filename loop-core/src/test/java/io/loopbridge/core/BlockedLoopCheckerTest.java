@@ -64,6 +64,24 @@ class BlockedLoopCheckerTest {
         }
     }
 
+    /** A default-named task's thread is unnamed (Task-N is built on demand): the report still names both. */
+    @Test
+    void aBlockedCoroutineStepIsReportedWithItsTaskName() throws Exception {
+        CompletableFuture<String> report = new CompletableFuture<>();
+        EventLoop loop = EventLoop.builder().name("steps").exceptionHandler((l, c) -> report.complete(c.message()))
+                .build();
+        try (LoopThread lt = new LoopThread(loop);
+             BlockedLoopChecker checker = new BlockedLoopChecker("steps-watchdog", THRESHOLD);
+             LogCapture logs = new LogCapture()) {
+            checker.watch(loop);
+            Task<Boolean> spinner = lt.call(() -> loop.createTask(() -> spinUntilBlocked(loop)));
+            assertThat(report.get(10, TimeUnit.SECONDS))
+                    .contains("Event loop 'steps' is blocked: a coroutine step of task 'Task-1'")
+                    .contains("on thread 'Task-1'");
+            assertThat(lt.call(spinner::result)).isTrue();
+        }
+    }
+
     private static int count(String text, String what) {
         int n = 0;
         for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {

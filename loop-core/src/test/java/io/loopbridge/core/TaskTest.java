@@ -91,6 +91,70 @@ class TaskTest {
         })).isInstanceOf(NullPointerException.class);
     }
 
+    /**
+     * A default name is only a number until asked for, and the task's thread stays unnamed (no string per
+     * task); a given name, or setName before the name was ever asked for, wins; numbering is per loop.
+     */
+    @Test
+    void defaultNamesAreBuiltOnDemandAndTheirThreadsAreUnnamed() throws Exception {
+        for (int run = 0; run < 2; run++) {
+            List<String> out = Aio.run(() -> {
+                Task<String> a = Aio.createTask(() -> Thread.currentThread().getName());
+                Task<String> b = Aio.createTask(() -> Thread.currentThread().getName());
+                Task<String> c = Aio.createTask("given", () -> Thread.currentThread().getName());
+                b.setName("renamed-before-asked");
+                List<String> names = new ArrayList<>();
+                names.add(a.await());
+                names.add(b.await());
+                names.add(c.await());
+                names.add(a.getName());
+                names.add(b.getName());
+                names.add(c.getName());
+                names.add(Aio.createTask(() -> null).getName());
+                return names;
+            });
+            // Task-1 is the main coroutine's; b keeps its number 3 though renamed; numbering starts anew per loop.
+            assertThat(out).containsExactly("", "renamed-before-asked", "given",
+                    "Task-2", "renamed-before-asked", "given", "Task-4");
+        }
+    }
+
+    /** The name is built once, and every thread sees it: getName may be called anywhere. */
+    @Test
+    void aDefaultNameReadFromManyThreadsIsOneString() throws Exception {
+        Task<?> task = Aio.run(() -> Aio.createTask(() -> null));
+        List<Thread> readers = new ArrayList<>();
+        String[] seen = new String[8];
+        for (int i = 0; i < seen.length; i++) {
+            int idx = i;
+            readers.add(Thread.ofPlatform().start(() -> seen[idx] = task.getName()));
+        }
+        for (Thread t : readers) {
+            t.join();
+        }
+        for (String s : seen) {
+            assertThat(s).isEqualTo("Task-2").isSameAs(task.getName());
+        }
+    }
+
+    /**
+     * A virtual thread a coroutine starts is not the task (in the fast engine it inherits the task's scheduler,
+     * which is how the task finds itself): no current task, no running loop there.
+     */
+    @Test
+    void aVirtualThreadStartedByACoroutineHasNoCurrentTask() throws Exception {
+        Throwable e = Aio.run(() -> {
+            Task<?> self = Aio.currentTask();
+            assertThat(self).isNotNull();
+            Throwable[] out = new Throwable[1];
+            Thread th = Thread.ofVirtual().start(() -> out[0] = catchThrowable(Aio::currentTask));
+            assertThat(th.join(Duration.ofSeconds(10))).isTrue();
+            assertThat(Aio.currentTask()).isSameAs(self);
+            return out[0];
+        });
+        assertThat(e).isInstanceOf(IllegalStateException.class).hasMessageContaining("no running event loop");
+    }
+
     @Test
     void setNameRenamesTheVirtualThreadSoThreadDumpsShowIt() throws Exception {
         String threadName = Aio.run(() -> {
