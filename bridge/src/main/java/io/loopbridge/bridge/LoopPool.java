@@ -375,7 +375,7 @@ public final class LoopPool implements Executor, AutoCloseable {
         for (PooledLoop m : members) {
             if (m.thread == Thread.currentThread() || PooledLoop.isOn(m.loop)) {
                 throw new IllegalStateException("LoopPool '" + name + "' cannot be closed from its own loop thread or"
-                        + " one of its coroutines ('" + Thread.currentThread().getName() + "'): it would wait for"
+                        + " one of its coroutines ('" + callerName() + "'): it would wait for"
                         + " itself; use shutdownGracefully(...) and do not wait");
             }
         }
@@ -574,6 +574,12 @@ public final class LoopPool implements Executor, AutoCloseable {
             terminationHooks.clear();
             termination.complete(null);
         }
+    }
+
+    /** On a loop thread: the running task's name (its virtual thread may have none), else the thread's. */
+    private static String callerName() {
+        Task<?> task = Aio.currentTask();
+        return task != null ? task.getName() : Thread.currentThread().getName();
     }
 
     // ---- the loop threads -------------------------------------------------------------------------

@@ -189,7 +189,15 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
          * thread made the virtual thread runnable, with the same continuation each time. It must not throw.
          */
         static void dispatch(Task<?> task, Runnable continuation) {
-            boolean first = task.continuation == null; // start(), called by the loop's owner
+            Runnable own = task.continuation;
+            if (own != null && continuation != own) {
+                // A virtual thread the coroutine started inherits its scheduler (the JDK's rule for threads
+                // started by virtual threads). It is not the task: it must neither take the task's place in
+                // the ready queue nor hold the loop thread, so it runs where plain virtual threads run.
+                runOffLoop(continuation);
+                return;
+            }
+            boolean first = own == null; // start(), called by the loop's owner
             task.continuation = continuation;
             if (!task.destroyed) {
                 try {

@@ -775,8 +775,9 @@ public final class EventLoop implements Executor {
     void checkThread(String method, String alternative) {
         Thread owner = thread;
         if (owner != null && owner != Thread.currentThread() && !inLoop()) {
-            throw new IllegalStateException(method + "() called from thread '" + Thread.currentThread().getName()
-                    + "' but event loop '" + name + "' runs on '" + owner.getName() + "'; from other threads use "
+            Task<?> caller = Task.currentOrNull(); // a task of another loop: its thread has no name of its own
+            throw new IllegalStateException(method + "() called from " + (caller != null ? "task '" + caller.getName()
+                    : "thread '" + Thread.currentThread().getName()) + "' but event loop '" + name + "' runs on '" + owner.getName() + "'; from other threads use "
                     + alternative);
         }
     }

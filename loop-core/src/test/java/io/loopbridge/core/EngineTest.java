@@ -72,6 +72,42 @@ class EngineTest {
         }
     }
 
+    /**
+     * A virtual thread that a coroutine starts (in the fast engine it inherits the task's scheduler) runs off
+     * the loop thread, blocks without holding the loop, and leaves its task's own steps alone: the task goes on
+     * suspending and resuming while the child is parked, and after.
+     */
+    @Test
+    void aVirtualThreadStartedInACoroutineRunsOffTheLoopAndLeavesTheTaskAlone() throws Exception {
+        String[] carriers = Aio.run(() -> {
+            String loopThread = Thread.currentThread().toString();
+            CompletableFuture<String> childCarrier = new CompletableFuture<>();
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            Thread child = Thread.ofVirtual().start(() -> {
+                childCarrier.complete(Thread.currentThread().toString());
+                try {
+                    release.await(); // parks the child; its unpark is dispatched again later
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            for (int i = 0; i < 20; i++) {
+                Aio.sleep(Duration.ofMillis(1)); // the task's own suspensions, while the child is parked
+            }
+            release.countDown();
+            for (int i = 0; i < 20 && child.isAlive(); i++) {
+                Aio.sleep(Duration.ofMillis(5)); // awaiting, not blocking: the child needs no loop to finish
+            }
+            assertThat(child.join(Duration.ofSeconds(10))).as("the child finished").isTrue();
+            Aio.sleep(Duration.ZERO);
+            return new String[] {loopThread, childCarrier.get(10, java.util.concurrent.TimeUnit.SECONDS)};
+        });
+        if (fast()) { // the fallback engine's tasks run on the default scheduler's carriers, as the child does
+            String loopThread = carriers[0].substring(carriers[0].indexOf('@') + 1);
+            assertThat(carriers[1]).as("the child's carrier").doesNotEndWith("@" + loopThread);
+        }
+    }
+
     /** A waits in BlockingQueue.take() for what B, on the same loop, puts: only possible if A frees the loop. */
     @Test
     void blockingQueueTakeFreesTheLoop() throws Exception {
