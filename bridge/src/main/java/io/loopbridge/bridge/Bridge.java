@@ -64,6 +64,9 @@ public final class Bridge {
      *       .thenApplyAsync(row -> jdbc.save(row), legacyPool);   // runs on legacyPool, not the loop
      * }</pre>
      *
+     * <p>A caller blocked in {@code get()} or {@code join()} polls for up to 50 µs before it parks: a short
+     * coroutine's answer then costs it no wake-up.
+     *
      * @throws RejectedExecutionException if the loop is closed, or its pool shut down or full
      */
     public static <T> CompletableFuture<T> runCoroutineThreadsafe(Coroutine<T> coroutine, EventLoop loop) {

@@ -6,7 +6,10 @@ import io.loopbridge.core.LoopFuture;
 import io.loopbridge.core.Task;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -21,6 +24,13 @@ import java.util.function.Consumer;
  * the loop side. Every path ends in exactly one completion: the invariant every caller relies on.
  */
 final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Consumer<LoopFuture<T>> {
+    /**
+     * How long a blocked caller polls before it parks. Most round trips to a loop end within a few
+     * microseconds, and waking a parked thread costs tens on an idle virtual CPU: the same trade as the loops'
+     * idle spin ({@code EventLoop.Builder.idleSpin}), made on the caller's side.
+     */
+    private static final long SPIN_NANOS = 50_000;
+
     private final EventLoop loop;
     /** The pool member owning {@link #loop}, or null for a loop outside any pool. */
     private final PooledLoop member;
@@ -186,5 +196,39 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
         if (s != null && !s.isDone()) {
             s.cancel("its CompletableFuture was completed from outside");
         }
+    }
+
+    // ---- waiting: spin briefly, then block ----------------------------------------------------------
+
+    @Override
+    public T get() throws InterruptedException, ExecutionException {
+        spinWhilePending(SPIN_NANOS);
+        return super.get();
+    }
+
+    @Override
+    public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+        long budget = unit.toNanos(timeout);
+        long spent = spinWhilePending(Math.min(SPIN_NANOS, budget));
+        return super.get(budget - spent, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public T join() {
+        spinWhilePending(SPIN_NANOS);
+        return super.join();
+    }
+
+    /** Polls {@link #isDone()} for up to {@code nanos}; returns the nanoseconds spent. */
+    private long spinWhilePending(long nanos) {
+        if (nanos <= 0 || isDone()) {
+            return 0;
+        }
+        long start = System.nanoTime(), spent;
+        do {
+            Thread.onSpinWait();
+            spent = System.nanoTime() - start;
+        } while (!isDone() && spent < nanos);
+        return spent;
     }
 }

@@ -81,6 +81,33 @@ class BridgeTest {
         }
     }
 
+    /**
+     * The caller's brief spin before blocking changes nothing it can observe: get, get with a timeout and
+     * join return the result; a pending future's short timeout still times out (spin included in it); an
+     * interrupted caller still gets InterruptedException.
+     */
+    @Test
+    void waitingForTheFutureSpinsBrieflyButKeepsCompletableFutureSemantics() throws Exception {
+        try (RunningLoop rl = new RunningLoop()) {
+            for (int i = 0; i < 200; i++) {
+                int v = i;
+                assertThat(Bridge.runCoroutineThreadsafe(() -> v, rl.loop).get()).isEqualTo(v);
+                assertThat(Bridge.runCoroutineThreadsafe(() -> v, rl.loop).get(T, TimeUnit.SECONDS)).isEqualTo(v);
+                assertThat(Bridge.runCoroutineThreadsafe(() -> v, rl.loop).join()).isEqualTo(v);
+            }
+            CompletableFuture<String> pending =
+                    Bridge.runCoroutineThreadsafe(sleeper(new CountDownLatch(1), new CompletableFuture<>()), rl.loop);
+            long t0 = System.nanoTime();
+            assertThat(catchThrowable(() -> pending.get(1, TimeUnit.MICROSECONDS))).isInstanceOf(TimeoutException.class);
+            assertThat(catchThrowable(() -> pending.get(2, TimeUnit.MILLISECONDS))).isInstanceOf(TimeoutException.class);
+            assertThat(System.nanoTime() - t0).as("two short timeouts, ns").isLessThan(TimeUnit.SECONDS.toNanos(T));
+            Thread.currentThread().interrupt();
+            assertThat(catchThrowable(pending::get)).isInstanceOf(InterruptedException.class);
+            Thread.interrupted(); // whatever get() left of the flag must not reach the next test
+            pending.cancel(true);
+        }
+    }
+
     /** Awaits an hour; reports the cancellation it sees. */
     private static Coroutine<String> sleeper(CountDownLatch started, CompletableFuture<CancellationException> seen) {
         return () -> {
