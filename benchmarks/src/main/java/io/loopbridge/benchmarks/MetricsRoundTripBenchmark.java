@@ -101,9 +101,11 @@ public abstract class MetricsRoundTripBenchmark {
             case "stampsOnly" -> stampOnlyRoundTrips; // the loop threads have ended: their writes are visible
             default -> roundTrips;
         };
-        if (recorded != roundTrips) {
+        // One round trip in LoopPool.ROUND_TRIP_SAMPLE is timed, at random: about that share must be.
+        long expected = metrics.equals("false") ? roundTrips : roundTrips / LoopPool.ROUND_TRIP_SAMPLE;
+        if (recorded < expected / 2 || recorded > roundTrips) {
             throw new IllegalStateException("metrics=" + metrics + ", but " + recorded + " of " + roundTrips
-                    + " round trips were recorded");
+                    + " round trips were recorded (expected about " + expected + ")");
         }
     }
 

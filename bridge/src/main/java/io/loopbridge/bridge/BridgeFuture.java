@@ -41,7 +41,7 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
     private LoopFuture<T> source;
     /** For {@code toCompletableFuture}: the loop future mirrored, which cancellation goes to. */
     private LoopFuture<T> target;
-    /** System.nanoTime() at submission when a round-trip recorder is installed, else 0. */
+    /** System.nanoTime() at submission when this round trip is timed (see LoopPool.roundTripStamp), else 0. */
     private final long submittedAt;
 
     BridgeFuture(EventLoop loop, PooledLoop member, Coroutine<T> work, boolean asTask) {
@@ -49,7 +49,7 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
         this.member = member;
         this.work = work;
         this.asTask = asTask;
-        this.submittedAt = member != null && member.pool.roundTripRecorder != null ? System.nanoTime() : 0;
+        this.submittedAt = member != null ? member.pool.roundTripStamp() : 0;
     }
 
     /** A mirror of an existing loop future: {@link #run()} only hooks it. */

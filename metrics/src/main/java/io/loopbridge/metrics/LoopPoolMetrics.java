@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * Binds every loop of a {@link LoopPool} ({@link LoopMetrics}, tagged {@code pool} and {@code loop}) and the
  * pool's bridge meters: {@code loopbridge.bridge.submitted} and {@code .rejected} [loopbridge_bridge_submitted_total,
  * ..._rejected_total], {@code loopbridge.bridge.roundtrip} [loopbridge_bridge_roundtrip_seconds, a histogram
- * from submission to the completion of its CompletableFuture] and {@code loopbridge.pool.loops.dead}.
+ * from submission to the completion of its CompletableFuture, of one round trip in
+ * {@value LoopPool#ROUND_TRIP_SAMPLE} chosen at random: read its quantiles, count with {@code submitted}] and
+ * {@code loopbridge.pool.loops.dead}.
  *
  * <p>The meters are removed when the pool terminates or on {@link #close()}; a new pool of the same name can be
  * bound afterwards. Thread-safe.
@@ -61,7 +63,8 @@ public final class LoopPoolMetrics implements MeterBinder, AutoCloseable {
         meters.add(FunctionCounter.builder("loopbridge.pool.loops.dead", pool, LoopPool::deadLoopCount)
                 .description("Loop threads of the pool that died").tags(tags).register(registry));
         Timer roundTrip = Timer.builder("loopbridge.bridge.roundtrip")
-                .description("From a thread-safe submission to the completion of its CompletableFuture")
+                .description("From a thread-safe submission to the completion of its CompletableFuture"
+                        + " (one round trip in " + LoopPool.ROUND_TRIP_SAMPLE + ", at random)")
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(1_000))
                 .maximumExpectedValue(Duration.ofSeconds(30))
