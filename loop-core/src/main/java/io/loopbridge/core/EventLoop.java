@@ -594,18 +594,21 @@ public final class EventLoop implements Executor {
         // iteration cost a busy loop a third of its throughput; one sample a millisecond costs nothing.
         LongConsumer lag = stats.lagRecorder();
         boolean sampleTimer = false;
-        Handle sample = (Handle) STAMPED.getAcquire(this);
         if (lag != null && now - lastLagSample >= LAG_SAMPLE_NANOS) {
             lastLagSample = now;
             sampleTimer = true;
-            if (sample == null) {
+            if (STAMPED.getAcquire(this) == null) {
                 STAMP_NEXT.setOpaque(this, 1); // one stamp out at a time: its time and handle stay a pair
             }
         }
-        // Thread-safe submissions join the ready queue as if call_soon had been called when they arrived.
+        // Thread-safe submissions join the ready queue as if call_soon had been called when they arrived: those
+        // that were there when the drain began. Producers faster than the loop must not keep it draining for
+        // ever, with nothing run and the ready queue growing.
         Handle h;
-        while ((h = inbox.relaxedPoll()) != null) {
-            if (h == sample) {
+        for (int n = inbox.size(); n > 0 && (h = inbox.relaxedPoll()) != null; n--) {
+            // Read per handle, not once before the drain: the submitter publishes its stamp before it offers
+            // the handle, so it is visible once the handle is, but it may arrive in the middle of this drain.
+            if (h == STAMPED.getAcquire(this)) {
                 if (lag != null) {
                     lag.accept(Math.max(0, now - stampedAt));
                 }

@@ -86,6 +86,40 @@ class LoopStatsTest {
         }
     }
 
+    /**
+     * The lag keeps being sampled while several threads flood the inbox: one stamped submission at a time,
+     * each found when the loop drains it, wherever in a drain it lands (a stamp published mid-drain must not
+     * leave sampling stuck on a handle already taken).
+     */
+    @Test
+    void lagSamplingGoesOnUnderAFloodFromManyThreads() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger samples = new java.util.concurrent.atomic.AtomicInteger();
+        loop.stats().setLagRecorder(nanos -> samples.incrementAndGet());
+        try (LoopThread lt = new LoopThread(loop)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            java.util.List<Thread> producers = new java.util.ArrayList<>();
+            for (int p = 0; p < 4; p++) {
+                producers.add(Thread.ofPlatform().start(() -> {
+                    // Batches of 1,000, each waited for: as fast as the loop runs them, never a growing backlog.
+                    while (samples.get() < 200 && System.nanoTime() - deadline < 0) {
+                        CompletableFuture<Void> batch = new CompletableFuture<>();
+                        for (int i = 0; i < 999; i++) {
+                            loop.callSoonThreadsafe(() -> { });
+                        }
+                        loop.callSoonThreadsafe(() -> batch.complete(null));
+                        batch.join();
+                    }
+                }));
+            }
+            for (Thread t : producers) {
+                t.join(TimeUnit.SECONDS.toMillis(30));
+            }
+            assertThat(samples.get()).as("lag samples, at most one a millisecond, during the flood").isGreaterThanOrEqualTo(200);
+        } finally {
+            loop.stats().setLagRecorder(null);
+        }
+    }
+
     @Test
     void theLagRecorderGetsSamplesForThreadsafeSubmissionsAndTimers() throws Exception {
         CopyOnWriteArrayList<Long> samples = new CopyOnWriteArrayList<>();
