@@ -233,9 +233,14 @@ public final class EventLoop implements Executor {
         return h;
     }
 
-    /** Cancels the given timer's place in the heap. Called by TimerHandle.cancel on the loop thread. */
+    /**
+     * Takes a cancelled timer out of the heap. Called by TimerHandle.cancel on the loop thread, or, once the
+     * loop is closed and its heap cleared, by a coroutine unwinding on any thread: then there is nothing to do.
+     */
     void timerCancelled(TimerHandle t) {
-        timers.remove(t);
+        if (!closed) {
+            timers.remove(t);
+        }
     }
 
     // ---- running ----------------------------------------------------------------------------------
@@ -357,8 +362,11 @@ public final class EventLoop implements Executor {
             return;
         }
         closed = true;
-        // Destroyed first: whatever is dropped below may resume a task's thread elsewhere, and it must
-        // find its task destroyed.
+        // The timers go first, before anything below lets a coroutine unwind off the loop: an unwinding
+        // sleep cancels its timer, and once the loop is closed that no longer touches the heap.
+        timers.clear();
+        // Then destroyed: whatever is dropped below may resume a task's thread elsewhere, and it must find
+        // its task destroyed.
         List<Task<?>> pending = tasks.drain();
         for (Task<?> t : pending) {
             t.destroyed = true;
@@ -367,7 +375,6 @@ public final class EventLoop implements Executor {
         while ((h = ready.poll()) != null) {
             drop(h);
         }
-        timers.clear();
         dropInbox();
         for (Task<?> t : pending) {
             reportFromAnyThread(new ErrorContext("Task was destroyed but it is pending!", null, t, null));

@@ -47,10 +47,14 @@ final class TimerQueue {
         }
     }
 
+    /** Empties the queue. Reads nothing it does not need: a dead loop's heap may be mid-edit. */
     void clear() {
-        for (int i = 0; i < size; i++) {
-            heap[i].heapIndex = -1;
-            heap[i] = null;
+        TimerHandle[] h = heap;
+        for (int i = 0; i < h.length; i++) {
+            if (h[i] != null) {
+                h[i].heapIndex = -1;
+                h[i] = null;
+            }
         }
         size = 0;
     }

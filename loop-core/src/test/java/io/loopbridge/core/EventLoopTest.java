@@ -509,6 +509,58 @@ class EventLoopTest {
         return new java.lang.ref.WeakReference<>(big);
     }
 
+    /*
+     * async def sleeper(): await asyncio.sleep(3600)
+     * ts = [l.create_task(sleeper()) for _ in range(3)]; l.run_until_complete(asyncio.sleep(0))
+     * def cancel_all(): [t.cancel() for t in ts]; l.stop()
+     * l.call_soon(cancel_all); l.run_forever(); l.close()
+     * -> "Task was destroyed but it is pending!" three times, and nothing else
+     *
+     * The state a LoopPool closes a dead loop in: tasks woken (their steps queued) while their sleep timers
+     * are still in the heap. close() unwinds such a task off the loop, and its sleep's finally cancels its
+     * timer. That cancel used to edit the heap while close() was clearing it (an NPE in TimerQueue.clear, the
+     * inbox never dropped, a bridge future left pending). Now no coroutine unwinds before the heap is gone:
+     * each one finds it empty, whatever the timing.
+     */
+    @Test
+    void closingWithWokenTasksWhoseTimersArePendingDestroysEachTaskAndReportsNothingElse() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            List<ErrorContext> reports = java.util.Collections.synchronizedList(new ArrayList<>());
+            EventLoop l = EventLoop.builder().name("woken-" + round).exceptionHandler((lp, c) -> reports.add(c)).build();
+            List<Integer> timersSeenWhileUnwinding = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Task<Void>> tasks = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                tasks.add(l.createTask(() -> {
+                    try {
+                        Aio.sleep(Duration.ofHours(1));
+                    } finally {
+                        timersSeenWhileUnwinding.add(l.timers.size());
+                    }
+                    return null;
+                }));
+            }
+            l.runUntilComplete(l.createTask(() -> Aio.sleep(Duration.ZERO, null)));
+            l.callSoon(() -> {
+                tasks.forEach(Task::cancel);
+                l.stop();
+            });
+            l.runForever();
+            java.util.concurrent.atomic.AtomicBoolean toldDropped = new java.util.concurrent.atomic.AtomicBoolean();
+            l.callSoonThreadsafe(() -> { }, () -> toldDropped.set(true)); // and a submission owed an answer
+
+            l.close();
+
+            for (Task<Void> t : tasks) {
+                t.thread.join(10_000); // each coroutine unwinds off the loop
+            }
+            assertThat(tasks).allSatisfy(t -> assertThat(t.isCancelled()).isTrue());
+            assertThat(toldDropped).isTrue();
+            assertThat(reports).hasSize(tasks.size())
+                    .allSatisfy(c -> assertThat(c.message()).isEqualTo("Task was destroyed but it is pending!"));
+            assertThat(timersSeenWhileUnwinding).hasSize(tasks.size()).containsOnly(0);
+        }
+    }
+
     @Test
     void everySchedulingCallOnAClosedLoopIsRejectedNamingTheLoop() {
         loop.close();
