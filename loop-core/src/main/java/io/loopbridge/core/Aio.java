@@ -119,6 +119,37 @@ public final class Aio {
         return getRunningLoop().createTask(name, coroutine);
     }
 
+    /** {@code asyncio.ensure_future(fut)}: a future stays itself. Any thread. */
+    public static <T> LoopFuture<T> ensureFuture(LoopFuture<T> future) {
+        return Objects.requireNonNull(future, "future");
+    }
+
+    /**
+     * {@code asyncio.ensure_future(coro)}: a coroutine becomes a task on the running loop, as
+     * {@link #createTask(Coroutine)}. Loop thread or coroutine only.
+     */
+    public static <T> Task<T> ensureFuture(Coroutine<T> coroutine) {
+        return createTask(Objects.requireNonNull(coroutine, "coroutine"));
+    }
+
+    /**
+     * {@code asyncio.ensure_future(aw)} for code that holds a future or a coroutine as an {@code Object} (a
+     * mixed collection, say): one of the two overloads above.
+     *
+     * @throws IllegalArgumentException if {@code futureOrCoroutine} is neither
+     */
+    public static LoopFuture<?> ensureFuture(Object futureOrCoroutine) {
+        Objects.requireNonNull(futureOrCoroutine, "futureOrCoroutine");
+        if (futureOrCoroutine instanceof LoopFuture<?> f) {
+            return f;
+        }
+        if (futureOrCoroutine instanceof Coroutine<?> c) {
+            return createTask(c);
+        }
+        throw new IllegalArgumentException("A LoopFuture or a Coroutine is required, not "
+                + futureOrCoroutine.getClass().getName());
+    }
+
     /**
      * Suspends the current task for {@code delay}: {@code asyncio.sleep}. Zero or negative yields once,
      * letting every ready callback run. Woken by the loop's own timer heap.

@@ -415,9 +415,12 @@ public final class EventLoop implements Executor {
 
     // ---- tasks and futures ------------------------------------------------------------------------
 
-    /** A new pending future on this loop: {@code loop.create_future()}. */
+    /**
+     * A new pending future on this loop: {@code loop.create_future()}. A closed loop makes one too, as in
+     * CPython (creating a future schedules nothing); its done-callbacks then run on the thread that completes
+     * it. Any thread.
+     */
     public <T> LoopFuture<T> createFuture() {
-        checkOpen();
         return new LoopFuture<>(this);
     }
 

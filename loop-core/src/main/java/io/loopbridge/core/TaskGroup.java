@@ -20,8 +20,10 @@ import java.util.function.Consumer;
  *   <li>A cancellation of the parent from outside cancels every child and propagates as a cancellation
  *   once they are done. It is never lost: if children also failed, the {@link TaskGroupException} is thrown
  *   and the parent's cancellation is requested again, to land at its next await.
- *   <li>An {@link Error} (asyncio's {@code BaseException}s: SystemExit, KeyboardInterrupt) from the body or
- *   a child is rethrown as is once the children are done.
+ *   <li>An {@link Error} from the body or a child is rethrown as is once the children are done, never
+ *   inside a {@link TaskGroupException}, which {@code catch (Exception e)} would catch: an Error passes such
+ *   a catch everywhere in loopbridge (a task's Error is its exception as is; a callback's goes to the
+ *   exception handler). CPython treats SystemExit and KeyboardInterrupt so.
  * </ul>
  *
  * <p>Thread-safety: loop thread only.

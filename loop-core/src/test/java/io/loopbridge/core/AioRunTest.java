@@ -38,6 +38,77 @@ class AioRunTest {
     }
 
     /*
+     * async def child(): return 'c'
+     * f = get_running_loop().create_future(); ensure_future(f) is f -> True
+     * t = ensure_future(child()); type(t).__name__, await t -> 'Task', 'c'
+     * ensure_future(42) -> TypeError: An asyncio.Future, a coroutine or an awaitable is required
+     */
+    @Test
+    void ensureFutureKeepsAFutureAndMakesACoroutineATaskOnTheRunningLoop() throws Exception {
+        Aio.run(() -> {
+            LoopFuture<String> f = Aio.getRunningLoop().createFuture();
+            assertThat(Aio.ensureFuture(f)).isSameAs(f);
+            Task<String> t = Aio.ensureFuture(() -> "c");
+            assertThat(t.getLoop()).isSameAs(Aio.getRunningLoop());
+            assertThat(t.await()).isEqualTo("c");
+            Object mixed = (Coroutine<String>) () -> "m";
+            assertThat(Aio.ensureFuture(mixed).await()).isEqualTo("m");
+            assertThat(Aio.ensureFuture((Object) f)).isSameAs(f);
+            assertThatThrownBy(() -> Aio.ensureFuture((Object) 42)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("A LoopFuture or a Coroutine is required, not java.lang.Integer");
+            return null;
+        });
+        assertThatThrownBy(() -> Aio.ensureFuture(() -> 1)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no running event loop");
+    }
+
+    /** The README's {@code async with} example, as written there. */
+    record Lease(io.loopbridge.core.sync.LoopSemaphore permits) implements AutoCloseable {
+        static Lease acquire(io.loopbridge.core.sync.LoopSemaphore permits) throws Exception {
+            permits.acquire();
+            return new Lease(permits);
+        }
+
+        @Override
+        public void close() throws Exception {
+            Aio.sleep(Duration.ZERO);
+            permits.release();
+        }
+    }
+
+    /*
+     * @asynccontextmanager
+     * async def lease(sem): await sem.acquire(); try: yield finally: await asyncio.sleep(0); sem.release()
+     * async def u1(): async with lease(sem): log.append('in 1'); await asyncio.sleep(0.01)
+     *                 log.append('out 1')
+     * async def u2(): async with lease(sem): log.append('in 2')
+     * sem = Semaphore(1); await gather(u1(), u2())  -> ['in 1', 'out 1', 'in 2']
+     */
+    @Test
+    void tryWithResourcesIsAsyncWithACloseThatAwaits() throws Exception {
+        List<String> log = new ArrayList<>();
+        Aio.run(() -> {
+            var permits = new io.loopbridge.core.sync.LoopSemaphore(1);
+            Coroutine<Void> user1 = () -> {
+                try (Lease lease = Lease.acquire(permits)) {
+                    log.add("in 1");
+                    Aio.sleep(Duration.ofMillis(10));
+                }
+                log.add("out 1");
+                return null;
+            };
+            Coroutine<Void> user2 = () -> {
+                try (Lease lease = Lease.acquire(permits)) {
+                    log.add("in 2");
+                }
+                return null;
+            };
+            return Aio.gather(user1, user2).await();
+        });
+        assertThat(log).containsExactly("in 1", "out 1", "in 2");
+    }
+
+    /*
      * async def bg(): try: await sleep(3600) finally: log "finally"; await sleep(0.001); log "cleaned"
      * async def never(): log "never ran"
      * async def bad(): try: await sleep(3600) except CancelledError: raise ValueError("in shutdown")

@@ -570,7 +570,6 @@ class EventLoopTest {
                 () -> loop.callAt(0, () -> { }),
                 () -> loop.callSoonThreadsafe(() -> { }),
                 () -> loop.execute(() -> { }),
-                loop::createFuture,
                 () -> loop.createTask(() -> 1),
                 loop::runForever,
                 () -> call(() -> loop.runUntilComplete(() -> 1)));
@@ -579,6 +578,44 @@ class EventLoopTest {
                     .hasMessage("Event loop 'under-test' is closed");
         }
         assertThat(loop.toString()).contains("closed");
+    }
+
+    /*
+     * l.close(); f = l.create_future(); f.add_done_callback(lambda f: print('cb')); f.set_result(1)
+     * -> <Future pending>; set_result marks it done (result 1), then raises RuntimeError: Event loop is closed
+     * Here the callback runs on the completing thread instead (see closing: nobody is left hanging).
+     */
+    @Test
+    void aClosedLoopStillMakesFuturesWhoseCallbacksRunOnTheCompletingThread() throws Exception {
+        loop.close();
+        LoopFuture<Integer> f = loop.createFuture();
+        assertThat(f.isDone()).isFalse();
+        assertThat(f.getLoop()).isSameAs(loop);
+        f.addDoneCallback(done -> log.add("cb on " + Thread.currentThread().getName()));
+        f.setResult(1);
+        assertThat(f.result()).isEqualTo(1);
+        assertThat(log).containsExactly("cb on " + Thread.currentThread().getName());
+    }
+
+    /*
+     * def boom(): raise KeyboardInterrupt
+     * l.call_soon(boom); l.call_soon(lambda: print('after')); l.call_soon(l.stop)
+     * l.run_forever() -> KeyboardInterrupt escapes at once; 'after' stays queued and runs on the next run
+     * A deliberate difference: an Error from a callback is reported and the loop goes on (as in Netty and
+     * Vert.x); only a VirtualMachineError other than StackOverflowError escapes (see FaultInjectionTest).
+     */
+    @Test
+    void anErrorFromACallbackIsReportedAndTheLoopGoesOn() {
+        List<ErrorContext> reports = new ArrayList<>();
+        loop.setExceptionHandler((l, c) -> reports.add(c));
+        AssertionError error = new AssertionError("not an Exception");
+        loop.callSoon(() -> {
+            throw error;
+        });
+        loop.callSoon(() -> log.add("after"));
+        runOneIteration();
+        assertThat(log).containsExactly("after");
+        assertThat(reports).singleElement().satisfies(c -> assertThat(c.exception()).isSameAs(error));
     }
 
     @Test
