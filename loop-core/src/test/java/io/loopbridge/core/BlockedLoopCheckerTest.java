@@ -21,9 +21,12 @@ class BlockedLoopCheckerTest {
              BlockedLoopChecker checker = new BlockedLoopChecker("plain-watchdog", THRESHOLD);
              LogCapture logs = new LogCapture()) {
             checker.watch(loop);
-            // Idle (parked) for 5 thresholds: waiting for work is not being blocked.
+            // Idle (parked) for 5 thresholds: waiting for work is not being blocked. The delay is computed here:
+            // Duration.multipliedBy's first call initialises BigDecimal, which took a loaded machine over
+            // 100 ms inside the callback (a real, if self-inflicted, blocked episode).
+            Duration idle = THRESHOLD.multipliedBy(5);
             CompletableFuture<Void> timer = new CompletableFuture<>();
-            loop.callSoonThreadsafe(() -> loop.callLater(THRESHOLD.multipliedBy(5), () -> timer.complete(null)));
+            loop.callSoonThreadsafe(() -> loop.callLater(idle, () -> timer.complete(null)));
             timer.get(10, TimeUnit.SECONDS);
             assertThat(loop.stats().blockedEpisodes()).isZero();
 
