@@ -18,9 +18,13 @@ record DemoConfig(
         int maxFanout,
         int maxJobs,
         int maxRequestBytes,
+        int maxConnections,
+        Duration idleTimeout,
+        Duration requestTimeout,
         boolean debugRemote,
         Duration grace,
-        Duration blockedThreshold) {
+        Duration blockedThreshold,
+        boolean healthcheck) {
 
     /** name → (default, help). Order is the --help order. */
     private static final Map<String, String[]> OPTIONS = new LinkedHashMap<>();
@@ -35,8 +39,12 @@ record DemoConfig(
         OPTIONS.put("max-fanout", new String[] {"10000", "largest n accepted by /fanout"});
         OPTIONS.put("max-jobs", new String[] {"10000", "largest jobs accepted by /legacy"});
         OPTIONS.put("max-request-bytes", new String[] {"65536", "largest request body; larger gets 413"});
+        OPTIONS.put("max-connections", new String[] {"10000", "open connections beyond this are closed at once"});
+        OPTIONS.put("idle-timeout-ms", new String[] {"30000", "a connection with no request for this long is closed"});
+        OPTIONS.put("request-timeout-ms", new String[] {"10000",
+                "a request must arrive whole this long after its first byte, else 408 and close"});
         OPTIONS.put("debug-remote", new String[] {"false", "serve /debug/tasks and /debug/block to non-loopback clients"});
-        OPTIONS.put("grace-ms", new String[] {"10000", "shutdown grace period for in-flight work"});
+        OPTIONS.put("grace-ms", new String[] {"10000", "on SIGTERM, how long in-flight requests may finish (then 503)"});
         OPTIONS.put("blocked-threshold-ms", new String[] {"2000",
                 "a loop running one callback this long is reported blocked, /healthz 503 (0: watchdog off)"});
     }
@@ -47,8 +55,14 @@ record DemoConfig(
         }
     }
 
+    /** A mode, not a setting: ask a running server's /healthz and exit 0 (200) or 1 (anything else). */
+    static final String HEALTHCHECK = "healthcheck";
+    private static final String HEALTHCHECK_HELP = "GET /healthz of the server at --host/--port (wildcard host: "
+            + "127.0.0.1), exit 0 if it answers 200, else 1";
+
     static DemoConfig parse(String[] args, Map<String, String> env) {
         Map<String, String> values = new LinkedHashMap<>();
+        boolean healthcheck = false;
         OPTIONS.forEach((name, spec) -> {
             String fromEnv = env.get("LOOPBRIDGE_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));
             values.put(name, fromEnv != null ? fromEnv : spec[0]);
@@ -57,6 +71,10 @@ record DemoConfig(
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
                 throw new HelpRequested();
+            }
+            if (arg.equals("--" + HEALTHCHECK)) {
+                healthcheck = true;
+                continue;
             }
             if (!arg.startsWith("--")) {
                 throw new IllegalArgumentException("unexpected argument '" + arg + "' (see --help)");
@@ -86,9 +104,13 @@ record DemoConfig(
                 intIn(values, "max-fanout", 1, 1_000_000),
                 intIn(values, "max-jobs", 1, 1_000_000),
                 intIn(values, "max-request-bytes", 1, 64 << 20),
+                intIn(values, "max-connections", 1, 1_000_000),
+                Duration.ofMillis(intIn(values, "idle-timeout-ms", 1, 3_600_000)),
+                Duration.ofMillis(intIn(values, "request-timeout-ms", 1, 3_600_000)),
                 bool(values, "debug-remote"),
                 Duration.ofMillis(intIn(values, "grace-ms", 0, 600_000)),
-                Duration.ofMillis(intIn(values, "blocked-threshold-ms", 0, 3_600_000)));
+                Duration.ofMillis(intIn(values, "blocked-threshold-ms", 0, 3_600_000)),
+                healthcheck);
     }
 
     private static int intIn(Map<String, String> values, String name, int min, int max) {
@@ -114,10 +136,18 @@ record DemoConfig(
         };
     }
 
+    /** Every option on a line of its own, flag, variable and description each in an aligned column. */
     static String help() {
+        int flagWidth = HEALTHCHECK.length();
+        for (String name : OPTIONS.keySet()) {
+            flagWidth = Math.max(flagWidth, name.length());
+        }
+        int envWidth = flagWidth + "LOOPBRIDGE_".length();
+        String row = "  --%-" + flagWidth + "s  %-" + envWidth + "s  %s%n";
         StringBuilder sb = new StringBuilder("loopbridge demo server\n\nOptions (flag, or environment variable):\n");
-        OPTIONS.forEach((name, spec) -> sb.append(String.format("  --%-18s LOOPBRIDGE_%-18s %s (default %s)%n",
-                name, name.toUpperCase(Locale.ROOT).replace('-', '_'), spec[1], spec[0])));
+        OPTIONS.forEach((name, spec) -> sb.append(String.format(row, name,
+                "LOOPBRIDGE_" + name.toUpperCase(Locale.ROOT).replace('-', '_'), spec[1] + " (default " + spec[0] + ")")));
+        sb.append("\nMode:\n").append(String.format(row, HEALTHCHECK, "", HEALTHCHECK_HELP));
         return sb.toString();
     }
 }

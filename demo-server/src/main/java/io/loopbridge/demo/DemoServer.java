@@ -3,6 +3,7 @@ package io.loopbridge.demo;
 import io.loopbridge.bridge.LoopPool;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.metrics.LoopPoolMetrics;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -12,18 +13,28 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -45,12 +56,33 @@ public final class DemoServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final LoopPoolMetrics poolMetrics;
     private final EventLoopGroup io;
-    private final HttpHandler handler;
+    private final Connections connections;
+    private final Endpoints endpoints;
     private final Channel serverChannel;
     private volatile boolean closed;
 
-    private DemoServer(DemoConfig config) throws InterruptedException {
+    private DemoServer(DemoConfig config) {
         this.config = config;
+        // Listen first (accepting once everything below exists): a taken port fails before anything starts.
+        this.io = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        ChannelFuture bound = new ServerBootstrap()
+                .group(io)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.AUTO_READ, false)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        DemoServer.this.initChannel(ch);
+                    }
+                })
+                .bind(config.host(), config.port()).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            io.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+            throw new UncheckedIOException(new BindException("cannot listen on " + config.host() + ":" + config.port()
+                    + ": " + bound.cause().getMessage() + " (another process holds the port? choose another with"
+                    + " --port or LOOPBRIDGE_PORT)"));
+        }
+        this.serverChannel = bound.channel();
         this.pool = LoopPool.builder().name("demo").loops(config.loops())
                 .blockedThreshold(config.blockedThreshold()).build();
         this.legacy = new ThreadPoolExecutor(config.legacyThreads(), config.legacyThreads(), 0, TimeUnit.SECONDS,
@@ -61,46 +93,60 @@ public final class DemoServer implements AutoCloseable {
         // when a carrier thread mounts or unmounts a virtual thread at that moment, which every loop does all
         // the time. SoakTest found it: /metrics scraped under load. Live/daemon/peak counts stay (getThreadCount).
         registry.config().meterFilter(MeterFilter.denyNameStartsWith("jvm.threads.states"));
+        // Names promtool rejects: process.cpu.time is in nanoseconds ("_ns_total": an abbreviated, non-base
+        // unit; process_cpu_usage stays), and system.cpu.count would end in "_count", the suffix of summaries.
+        registry.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+            }
+        });
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         this.poolMetrics = new LoopPoolMetrics(pool);
         poolMetrics.bindTo(registry);
-        this.handler = new HttpHandler(new Endpoints(config, pool, legacy, registry));
-        this.io = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        int maxBytes = config.maxRequestBytes();
-        this.serverChannel = new ServerBootstrap()
-                .group(io)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192),
-                                new HttpServerExpectContinueHandler(),
-                                new HttpObjectAggregator(maxBytes), // answers 413 to a larger body
-                                handler);
-                    }
-                })
-                .bind(config.host(), config.port()).sync().channel();
+        this.connections = new Connections(config.maxConnections(), registry);
+        this.endpoints = new Endpoints(config, pool, legacy, registry);
+        serverChannel.config().setAutoRead(true);
+    }
+
+    private void initChannel(SocketChannel ch) {
+        if (!connections.admit(ch)) {
+            return;
+        }
+        HttpHandler handler = new HttpHandler(endpoints, connections, config.requestTimeout());
+        ch.pipeline().addLast(
+                new IdleStateHandler(0, 0, config.idleTimeout().toNanos(), TimeUnit.NANOSECONDS),
+                handler.requestStart(),
+                new HttpServerCodec(HttpHandler.MAX_LINE_BYTES, HttpHandler.MAX_HEADER_BYTES, 8192),
+                new HttpServerKeepAliveHandler(),
+                new HttpServerExpectContinueHandler(),
+                new HttpHandler.Aggregator(config.maxRequestBytes()),
+                handler);
     }
 
     /** Starts a server; {@link #port()} tells where it listens. */
-    public static DemoServer start(String... args) throws InterruptedException {
+    public static DemoServer start(String... args) {
         return new DemoServer(DemoConfig.parse(args, System.getenv()));
     }
 
+    /** The port the server listens on (the bound one when {@code --port 0} asked for any free port). */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
+    /** The pool whose loops run the endpoints' coroutines. */
     public LoopPool pool() {
         return pool;
     }
 
     /**
-     * Graceful shutdown: stop accepting, let in-flight requests finish within the grace period, shut the
-     * pool down (cancelling what is left), then the legacy pool and the I/O threads.
+     * Graceful shutdown: stop accepting, close idle connections, answer every further response with
+     * {@code Connection: close}, and return as soon as no request is in flight; at the end of the grace period,
+     * answer what is still running with 503. Then shut the pool, the legacy pool and the I/O threads down.
      */
     @Override
     public void close() {
@@ -108,24 +154,24 @@ public final class DemoServer implements AutoCloseable {
             return;
         }
         closed = true;
-        long deadline = System.nanoTime() + config.grace().toNanos();
         serverChannel.close().syncUninterruptibly();
         try {
-            handler.whenDrained().get(remaining(deadline), TimeUnit.NANOSECONDS);
+            connections.drain().get(config.grace().toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            log.warn("grace period over with requests still in flight; cancelling them");
-        } catch (Exception e) {
-            log.warn("waiting for in-flight requests", e);
+            log.warn("grace period ({} ms) over: answered {} unfinished requests with 503", config.grace().toMillis(),
+                    connections.abortInFlight());
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException("waiting for in-flight requests", e);
         }
-        pool.shutdownGracefully(Duration.ofNanos(remaining(deadline))).join();
+        stop();
+    }
+
+    private void stop() {
+        pool.shutdownGracefully(Duration.ZERO).join();
         legacy.shutdownNow();
         poolMetrics.close();
         io.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         registry.close();
-    }
-
-    private static long remaining(long deadline) {
-        return Math.max(0, deadline - System.nanoTime());
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
@@ -138,9 +184,14 @@ public final class DemoServer implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
+        DemoConfig config;
         DemoServer server;
         try {
-            server = start(args);
+            config = DemoConfig.parse(args, System.getenv());
+            if (config.healthcheck()) {
+                System.exit(healthcheck(config));
+            }
+            server = new DemoServer(config);
         } catch (DemoConfig.HelpRequested help) {
             System.out.print(help.getMessage());
             return;
@@ -148,19 +199,39 @@ public final class DemoServer implements AutoCloseable {
             System.err.println(bad.getMessage());
             System.exit(2);
             return;
+        } catch (UncheckedIOException cannotListen) {
+            System.err.println(cannotListen.getCause().getMessage());
+            System.exit(1);
+            return;
         }
         log.info("loopbridge demo listening on http://{}:{} with {} loops, {} coroutine engine (try /sleep?ms=100,"
                         + " /fanout?n=1000&ms=50, POST /legacy?jobs=100&ms=20, /metrics, /debug/tasks, /healthz)",
-                server.config.host(), server.port(), server.pool.loops().size(), EventLoop.coroutineEngine());
+                config.host(), server.port(), server.pool.loops().size(), EventLoop.coroutineEngine());
         // SIGTERM/SIGINT: shut down gracefully and exit 0 (a plain shutdown hook would exit 143).
-        java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch stop = new CountDownLatch(1);
         for (String sig : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
         }
         stop.await();
-        log.info("shutting down (grace {} ms)", server.config.grace().toMillis());
+        log.info("shutting down (grace {} ms)", config.grace().toMillis());
         server.close();
         log.info("stopped");
         System.exit(0);
+    }
+
+    /** {@code --healthcheck}: 0 if the server at the configured port answers /healthz with 200, else 1. */
+    private static int healthcheck(DemoConfig config) throws InterruptedException {
+        String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
+        URI uri = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + config.port()
+                + "/healthz");
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            System.out.println(uri + ": " + r.statusCode() + " " + r.body().strip());
+            return r.statusCode() == 200 ? 0 : 1;
+        } catch (java.io.IOException e) {
+            System.out.println(uri + ": no answer (" + e + "); is the server running on port " + config.port() + "?");
+            return 1;
+        }
     }
 }

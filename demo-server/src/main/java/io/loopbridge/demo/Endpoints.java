@@ -232,17 +232,24 @@ final class Endpoints {
         }
     }
 
+    /** A GET endpoint also answers HEAD (the codec sends the headers of the GET answer and no body). */
     private static void requireMethod(HttpMethod actual, HttpMethod allowed) {
-        if (!actual.equals(allowed)) {
+        boolean head = actual.equals(HttpMethod.HEAD) && allowed.equals(HttpMethod.GET);
+        if (!actual.equals(allowed) && !head) {
+            String methods = allowed.equals(HttpMethod.GET) ? "GET or HEAD" : allowed.name();
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("error", "method " + actual + " not allowed; use " + allowed);
-            body.put("allowed", allowed.name());
+            body.put("error", "method " + actual + " not allowed; use " + methods);
+            body.put("allowed", methods);
             throw new HttpException(HttpResponseStatus.METHOD_NOT_ALLOWED, body);
         }
     }
 
     private static int param(QueryStringDecoder q, String name, int min, int max) {
         List<String> values = q.parameters().get(name);
+        if (values != null && values.size() > 1) {
+            throw HttpException.of(HttpResponseStatus.BAD_REQUEST,
+                    "parameter '" + name + "' given " + values.size() + " times; give it once");
+        }
         String v = values == null || values.isEmpty() ? null : values.getFirst();
         if (v != null) {
             try {

@@ -29,11 +29,12 @@ final class DemoProcess implements AutoCloseable {
     private final Thread reader;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** How a run of the demo's main that ends by itself ended. */
+    record Exit(int code, String stdout, String stderr, Duration took) {
+    }
+
     DemoProcess(String... args) throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"), DemoServer.class.getName(), "--port", "0"));
+        List<String> cmd = command("--port", "0");
         cmd.addAll(List.of(args));
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<Integer> listening = new CompletableFuture<>();
@@ -58,6 +59,35 @@ final class DemoProcess implements AutoCloseable {
         port = listening.get(60, TimeUnit.SECONDS); // generous: CI shares 2 cores
     }
 
+    private static List<String> command(String... args) {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"), DemoServer.class.getName()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs the demo's main with these arguments to its end (at most 60 s) and tells how it ended. */
+    static Exit run(String... args) throws Exception {
+        java.nio.file.Path out = java.nio.file.Files.createTempFile("demo-out", ".txt");
+        java.nio.file.Path err = java.nio.file.Files.createTempFile("demo-err", ".txt");
+        try {
+            long t0 = System.nanoTime();
+            Process p = new ProcessBuilder(command(args)).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                throw new AssertionError("demo " + List.of(args) + " still ran after 60 s; stderr: "
+                        + java.nio.file.Files.readString(err));
+            }
+            return new Exit(p.exitValue(), java.nio.file.Files.readString(out), java.nio.file.Files.readString(err),
+                    Duration.ofNanos(System.nanoTime() - t0));
+        } finally {
+            java.nio.file.Files.delete(out);
+            java.nio.file.Files.delete(err);
+        }
+    }
+
     URI uri(String pathAndQuery) {
         return URI.create("http://127.0.0.1:" + port + pathAndQuery);
     }
@@ -77,7 +107,16 @@ final class DemoProcess implements AutoCloseable {
 
     /** SIGTERM, then the exit code (bounded wait). */
     int terminate() throws Exception {
+        sigterm();
+        return awaitExit();
+    }
+
+    void sigterm() {
         process.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the log pipe we still read
+    }
+
+    /** The exit code, once the process has exited (at most 30 s). */
+    int awaitExit() throws Exception {
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("demo server did not exit within 30 s of SIGTERM; log: " + log);

@@ -2,8 +2,12 @@ package io.loopbridge.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.OutputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -143,8 +148,9 @@ class DemoServerEndToEndTest {
         "GET, /fanout?n=0&ms=1, 400, parameter 'n' must be an integer in [1, 10000]",
         "GET, /fanout?n=10, 400, missing parameter 'ms'",
         "POST, /legacy?jobs=100000&ms=1, 400, parameter 'jobs'",
+        "GET, /sleep?ms=10&ms=20, 400, parameter 'ms' given 2 times; give it once",
         "GET, /nope, 404, no such path",
-        "POST, /sleep?ms=1, 405, not allowed; use GET",
+        "POST, /sleep?ms=1, 405, not allowed; use GET or HEAD",
         "GET, /legacy?jobs=1&ms=1, 405, not allowed; use POST",
         "DELETE, /metrics, 405, not allowed",
     })
@@ -161,7 +167,83 @@ class DemoServerEndToEndTest {
         HttpResponse<String> r = server.send(HttpRequest.newBuilder(server.uri("/legacy?jobs=1&ms=1"))
                 .POST(HttpRequest.BodyPublishers.ofString("x".repeat(4096))).build());
         assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(r.body()).isEqualTo("{\"error\":\"request body larger than 1024 bytes (--max-request-bytes)\"}\n");
         assertThat(server.get("/healthz").statusCode()).isEqualTo(200);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "a 20 KB header, 431, request headers larger than 8192 bytes",
+        "a 10 KB URL, 414, request line longer than 4096 bytes",
+        "a header line without a colon, 400, malformed request",
+    })
+    void unreadableRequestsGetAJsonErrorAndTheConnectionIsClosed(String what, int status, String message)
+            throws Exception {
+        String request = switch (what) {
+            case "a 20 KB header" -> RawHttp.get("/healthz", "X-Big: " + "a".repeat(20_000));
+            case "a 10 KB URL" -> RawHttp.get("/sleep?ms=1&pad=" + "a".repeat(10_000));
+            default -> RawHttp.get("/healthz", "no colon here");
+        };
+        try (RawHttp c = new RawHttp(server.port)) {
+            RawHttp.Reply r = c.send(request).read();
+            assertThat(r.status()).isEqualTo(status);
+            assertThat(r.body()).startsWith("{\"error\":\"" + message);
+            assertThat(r.header("connection")).isEqualTo("close");
+            assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInRequestOrderUpToConnectionClose() throws Exception {
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send(RawHttp.get("/sleep?ms=200") + RawHttp.get("/sleep?ms=1")
+                    + RawHttp.get("/healthz", "Connection: close") + RawHttp.get("/sleep?ms=2"));
+            RawHttp.Reply first = c.read();
+            RawHttp.Reply second = c.read();
+            RawHttp.Reply third = c.read();
+            assertThat(first.body()).contains("\"slept_ms\":200");
+            assertThat(second.body()).contains("\"slept_ms\":1,");
+            assertThat(third.body()).contains("\"status\":\"ok\"");
+            assertThat(third.header("connection")).isEqualTo("close");
+            assertThat(c.closedByServer()).as("nothing after the Connection: close request's answer").isTrue();
+        }
+    }
+
+    @Test
+    void headOnAGetEndpointAnswersItsHeadersWithoutABody() throws Exception {
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send(RawHttp.request("HEAD", "/healthz") + RawHttp.get("/healthz"));
+            RawHttp.Reply head = c.read(true);
+            RawHttp.Reply get = c.read();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("content-type")).contains("json");
+            assertThat(head.header("content-length")).isEqualTo(String.valueOf(get.body().length()));
+            assertThat(get.status()).as("the next bytes are the next response: HEAD sent no body").isEqualTo(200);
+        }
+        HttpResponse<String> r = server.send(HttpRequest.newBuilder(server.uri("/sleep?ms=1"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEmpty();
+    }
+
+    @Test
+    void theWholeScrapePassesPromtool() throws Exception {
+        Path promtool = Path.of("/usr/bin/promtool");
+        if (!Files.isExecutable(promtool)) {
+            assertThat(System.getenv("CI")).as("promtool is required in CI").isNotEqualTo("true");
+            Assumptions.abort("promtool not installed (apt-get install prometheus): lint check skipped");
+        }
+        server.get("/sleep?ms=1");
+        String scrape = server.get("/metrics").body();
+        assertThat(scrape).contains("demo_connections_open ").contains("demo_connections_refused_total ")
+                .contains("demo_connections_timed_out_total ").contains("system_cpus ");
+        Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(scrape.getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("promtool finished").isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as("promtool check metrics said:\n" + out).isZero();
     }
 
     @Test

@@ -37,7 +37,7 @@ class DeployFilesTest {
                 .contains("--add-opens\", \"java.base/java.lang=ALL-UNNAMED")
                 .contains("/src/demo-server/target/demo-server.jar");
         assertThat(read("demo-server/pom.xml")).contains("<finalName>demo-server</finalName>");
-        assertThat(compose).contains("demo-server:").contains("\"8080:8080\"")
+        assertThat(compose).contains("demo-server:").contains("\"127.0.0.1:8080:8080\"")
                 .contains("./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml")
                 .contains("./deploy/grafana/provisioning:/etc/grafana/provisioning")
                 .contains("./deploy/grafana/dashboards:/var/lib/grafana/dashboards");
@@ -67,6 +67,47 @@ class DeployFilesTest {
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
         }
+    }
+
+    @Test
+    void theDockerfilePrefetchesWithEveryModulePomAndBoundsTheHeap() throws Exception {
+        String dockerfile = read("Dockerfile");
+        Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(read("pom.xml"));
+        int modules = 0;
+        while (module.find()) {
+            modules++;
+            assertThat(dockerfile).as("the reactor needs every module's pom").contains("COPY " + module.group(1)
+                    + "/pom.xml " + module.group(1) + "/");
+        }
+        assertThat(modules).isGreaterThanOrEqualTo(6);
+        assertThat(dockerfile).contains("RUN mvn -B -q -pl demo-server -am org.apache.maven.plugins:maven-dependency-plugin:3.8.1:go-offline\n")
+                .doesNotContain("|| true").contains("ENTRYPOINT [\"java\", \"-XX:MaxRAMPercentage=75\"");
+        String runSh = read("demo-server/run.sh");
+        assertThat(runSh).contains("mvn -B -q -Dstyle.color=never").contains("${JAVA_OPTS:--Xmx512m}");
+    }
+
+    @Test
+    void composeChecksHealthWithTheJarAndSaysWhatDebugRemoteExposes() throws Exception {
+        String compose = read("docker-compose.yml");
+        assertThat(compose).doesNotContain("/dev/tcp")
+                .contains("test: [\"CMD\", \"java\", \"-Xmx32m\", \"-jar\", \"/app/demo-server.jar\", \"--healthcheck\"]");
+        String debugRemote = compose.substring(0, compose.indexOf("LOOPBRIDGE_DEBUG_REMOTE"));
+        assertThat(debugRemote.substring(debugRemote.lastIndexOf("environment:")))
+                .contains("/debug/tasks").contains("/debug/block");
+    }
+
+    @Test
+    void healthcheckModeExitsZeroForAHealthyServerAndOneForNone() throws Exception {
+        int port;
+        try (DemoProcess demo = new DemoProcess("--loops", "1")) {
+            port = demo.port;
+            DemoProcess.Exit healthy = DemoProcess.run("--healthcheck", "--port", String.valueOf(port));
+            assertThat(healthy.code()).as(healthy.toString()).isZero();
+            assertThat(healthy.stdout()).contains("/healthz: 200").contains("\"status\":\"ok\"");
+        }
+        DemoProcess.Exit none = DemoProcess.run("--healthcheck", "--port", String.valueOf(port));
+        assertThat(none.code()).as(none.toString()).isEqualTo(1);
+        assertThat(none.stdout()).contains("no answer").contains("is the server running on port " + port + "?");
     }
 
     @Test
