@@ -88,9 +88,14 @@ class LoopPoolTest {
         LoopPool pool = LoopPool.builder().loops(2).name("graceful").build();
         List<Thread> threads = loopThreads(pool);
         List<CompletableFuture<Integer>> fs = new ArrayList<>();
+        // The tasks outlast the checks below however slow the machine: the pool is still draining during them.
+        CompletableFuture<Void> gate = new CompletableFuture<>();
         for (int i = 0; i < 20; i++) {
             int k = i;
-            fs.add(pool.submit(() -> Aio.sleep(Duration.ofMillis(30), k)));
+            fs.add(pool.submit(() -> {
+                Bridge.wrapFuture(gate).await();
+                return Aio.sleep(Duration.ofMillis(1), k);
+            }));
         }
         CompletableFuture<Void> done = pool.shutdownGracefully(Duration.ofSeconds(T));
         assertThat(pool.isShutdown()).isTrue();
@@ -99,6 +104,8 @@ class LoopPoolTest {
         assertThatThrownBy(() -> pool.execute(() -> { })).isInstanceOf(RejectedExecutionException.class);
         assertThatThrownBy(() -> Bridge.runCoroutineThreadsafe(() -> 1, threadsLoop(pool, threads)))
                 .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("graceful");
+        assertThat(done).isNotDone();
+        gate.complete(null);
         done.get(T, TimeUnit.SECONDS);
         for (int i = 0; i < 20; i++) {
             assertThat(fs.get(i).getNow(-1)).isEqualTo(i);
