@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.loopbridge.bridge.LoopPool;
 import io.loopbridge.core.Aio;
 import io.loopbridge.core.EventLoop;
+import io.loopbridge.testing.LogCapture;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -76,7 +77,12 @@ class LoopPoolMetricsTest {
                 .slowCallbackDuration(Duration.ofMillis(5)).exceptionHandler((l, c) -> { }).build();
         LoopPoolMetrics metrics = new LoopPoolMetrics(pool);
         metrics.bindTo(registry);
-        knownWorkload(pool);
+        try (LogCapture logs = new LogCapture()) {
+            knownWorkload(pool);
+            // debug mode: the slow step is also a WARN
+            assertThat(logs.text()).containsPattern(
+                    "WARN io.loopbridge.core.EventLoop - Executing step of Task\\[[^\\]]*] took [0-9.]+ ms \\[loop p1-loop-[01]]");
+        }
         // loop stats are published at the end of each iteration: ask each loop once more to be sure
         for (EventLoop loop : pool.loops()) {
             pool.submit(() -> null);
@@ -133,7 +139,8 @@ class LoopPoolMetricsTest {
     @Test
     void theBlockedGaugeIsOneWhileTheWatchdogSeesABlockedLoopAndTheCounterCountsEpisodes() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (LoopPool pool = LoopPool.builder().loops(2).name("wd").blockedThreshold(Duration.ofMillis(200))
+        try (LogCapture logs = new LogCapture();
+             LoopPool pool = LoopPool.builder().loops(2).name("wd").blockedThreshold(Duration.ofMillis(200))
                 .exceptionHandler((l, c) -> { }).build();
              LoopPoolMetrics metrics = new LoopPoolMetrics(pool)) {
             metrics.bindTo(registry);
@@ -168,6 +175,8 @@ class LoopPoolMetricsTest {
             assertThat(registry.get("loopbridge.loop.blocked").tag(tag, name).functionCounter().count()).isEqualTo(1);
             assertThat(registry.get("loopbridge.loop.blocked").tag(tag, "wd-loop-1").functionCounter().count()).isZero();
             Promtool.assertLintClean(registry.scrape());
+            assertThat(logs.text()).as("the watchdog's own report").contains(
+                    "WARN io.loopbridge.core.BlockedLoopChecker - Event loop 'wd-loop-0' is blocked: one callback");
         }
     }
 }
