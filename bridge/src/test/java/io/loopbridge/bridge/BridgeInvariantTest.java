@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.loopbridge.core.Aio;
 import io.loopbridge.core.Coroutine;
+import io.loopbridge.core.ErrorContext;
+import io.loopbridge.core.LoopFuture;
+import io.loopbridge.core.Task;
+import io.loopbridge.testing.ReportedErrors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +67,8 @@ class BridgeInvariantTest {
             long seed = base + s;
             Random master = new Random(mix(seed));
             RunningLoop rl = new RunningLoop();
+            ReportedErrors reports = new ReportedErrors();
+            rl.loop.setExceptionHandler(reports);
             int perThread = CALLS / 2;
             long closeAt = (long) (master.nextDouble() * 4 * perThread);
             AtomicLong submitted = new AtomicLong();
@@ -98,15 +104,26 @@ class BridgeInvariantTest {
                 assertThat(t.isAlive()).isFalse();
             }
             assertThat(rl.thread.isAlive()).isFalse();
+            int cancelled = 0;
             for (List<CompletableFuture<Integer>> fs : perThreadFutures) {
                 for (CompletableFuture<Integer> f : fs) {
                     assertThat(f.isDone()).as("seed %d: a future accepted by the loop completes by its close", seed).isTrue();
                     Throwable failure = f.handle((v, e) -> e).join();
-                    if (failure != null && !(failure instanceof CancellationException)) {
+                    if (failure instanceof CancellationException) {
+                        cancelled++;
+                    } else if (failure != null) {
                         assertThat(failure).as("seed %d", seed).isInstanceOf(RejectedExecutionException.class);
                     }
                 }
             }
+            // What a user sees of the close: each task it destroyed is reported once, and its future is the
+            // one cancelled (nothing else cancels here).
+            assertThat(reports.messages()).as("seed %d: the loop's reports", seed)
+                    .allSatisfy(m -> assertThat(m).isEqualTo(ReportedErrors.DESTROYED_PENDING));
+            assertThat(reports.all()).as("seed %d: one report per destroyed task", seed)
+                    .allSatisfy(c -> assertThat(c.future()).isInstanceOf(Task.class).matches(LoopFuture::isCancelled, "cancelled"))
+                    .extracting(ErrorContext::future).doesNotHaveDuplicates();
+            assertThat(reports.all()).as("seed %d: destroyed tasks vs cancelled futures", seed).hasSize(cancelled);
         }
     }
 

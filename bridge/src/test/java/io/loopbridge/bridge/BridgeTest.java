@@ -8,6 +8,8 @@ import io.loopbridge.core.Aio;
 import io.loopbridge.core.Coroutine;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopFuture;
+import io.loopbridge.core.Task;
+import io.loopbridge.testing.ReportedErrors;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
@@ -95,8 +97,9 @@ class BridgeTest {
                 assertThat(Bridge.runCoroutineThreadsafe(() -> v, rl.loop).get(T, TimeUnit.SECONDS)).isEqualTo(v);
                 assertThat(Bridge.runCoroutineThreadsafe(() -> v, rl.loop).join()).isEqualTo(v);
             }
+            CompletableFuture<CancellationException> seen = new CompletableFuture<>();
             CompletableFuture<String> pending =
-                    Bridge.runCoroutineThreadsafe(sleeper(new CountDownLatch(1), new CompletableFuture<>()), rl.loop);
+                    Bridge.runCoroutineThreadsafe(sleeper(new CountDownLatch(1), seen), rl.loop);
             long t0 = System.nanoTime();
             assertThat(catchThrowable(() -> pending.get(1, TimeUnit.MICROSECONDS))).isInstanceOf(TimeoutException.class);
             assertThat(catchThrowable(() -> pending.get(2, TimeUnit.MILLISECONDS))).isInstanceOf(TimeoutException.class);
@@ -105,6 +108,8 @@ class BridgeTest {
             assertThat(catchThrowable(pending::get)).isInstanceOf(InterruptedException.class);
             Thread.interrupted(); // whatever get() left of the flag must not reach the next test
             pending.cancel(true);
+            // the task sees it on its loop (and is not left pending for the loop's close to destroy)
+            assertThat(seen.get(T, TimeUnit.SECONDS)).isInstanceOf(CancellationException.class);
         }
     }
 
@@ -205,11 +210,17 @@ class BridgeTest {
     @Test
     void aLoopClosedWithTheTaskPendingCancelsItsFuture() throws Exception {
         RunningLoop rl = new RunningLoop();
+        ReportedErrors reports = new ReportedErrors();
+        rl.loop.setExceptionHandler(reports);
         CountDownLatch started = new CountDownLatch(1);
         CompletableFuture<String> f = Bridge.runCoroutineThreadsafe(sleeper(started, new CompletableFuture<>()), rl.loop);
         assertThat(started.await(T, TimeUnit.SECONDS)).isTrue();
         rl.close();
         assertThat(f.isCancelled()).as("completed by close() itself").isTrue();
+        assertThat(reports.all()).as("the close reports the task it destroyed").singleElement().satisfies(c -> {
+            assertThat(c.message()).isEqualTo(ReportedErrors.DESTROYED_PENDING);
+            assertThat(c.future()).isInstanceOf(Task.class).matches(LoopFuture::isCancelled, "cancelled");
+        });
     }
 
     @Test
@@ -283,12 +294,20 @@ class BridgeTest {
     @Test
     void aPlainLoopFutureLeftPendingByItsClosingLoopStillCompletesItsMirror() throws Exception {
         RunningLoop rl = new RunningLoop();
+        ReportedErrors reports = new ReportedErrors();
+        rl.loop.setExceptionHandler(reports);
         LoopFuture<String> hooked = Bridge.callSoonThreadsafe(rl.loop, rl.loop::<String>createFuture).get(T, TimeUnit.SECONDS);
         CompletableFuture<String> mirror = Bridge.toCompletableFuture(hooked);
         // a round trip through the loop: the mirror's hook has run
         Bridge.callSoonThreadsafe(rl.loop, () -> 0).get(T, TimeUnit.SECONDS);
         rl.close(); // nobody ever completes the future
         assertThat(mirror.isCancelled()).isTrue();
+        assertThat(hooked.isDone()).as("the plain future itself stays pending").isFalse();
+        assertThat(reports.all()).as("the close reports the task that awaited it for the mirror").singleElement()
+                .satisfies(c -> {
+                    assertThat(c.message()).isEqualTo(ReportedErrors.DESTROYED_PENDING);
+                    assertThat(c.future()).isInstanceOf(Task.class).matches(LoopFuture::isCancelled, "cancelled");
+                });
 
         EventLoop idle = EventLoop.create(); // never runs: the hook is dropped by close
         LoopFuture<String> neverHooked = idle.createFuture();

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.loopbridge.core.Aio;
 import io.loopbridge.core.ErrorContext;
 import io.loopbridge.core.EventLoop;
+import io.loopbridge.testing.ReportedErrors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -125,7 +126,9 @@ class LoopPoolTest {
 
     @Test
     void whatOutlivesTheGraceIsCancelledAndItsCancellationRunsToTheEnd() throws Exception {
-        LoopPool pool = LoopPool.builder().loops(1).cancellationTimeout(Duration.ofMillis(500)).build();
+        ReportedErrors reports = new ReportedErrors();
+        LoopPool pool = LoopPool.builder().loops(1).cancellationTimeout(Duration.ofMillis(500))
+                .exceptionHandler(reports).build();
         CountDownLatch started = new CountDownLatch(2);
         CompletableFuture<String> cleanedUp = new CompletableFuture<>();
         CompletableFuture<String> polite = pool.submit(() -> {
@@ -152,6 +155,10 @@ class LoopPoolTest {
         assertThat(polite.isCancelled()).isTrue();
         assertThat(cleanedUp.getNow(null)).isEqualTo("cleaned");
         assertThat(stubborn.isCancelled()).as("destroyed by the loop's close").isTrue();
+        assertThat(reports.all()).as("the close reports the one task it destroyed").singleElement().satisfies(c -> {
+            assertThat(c.message()).isEqualTo(ReportedErrors.DESTROYED_PENDING);
+            assertThat(c.future()).isInstanceOf(io.loopbridge.core.Task.class);
+        });
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.loopbridge.core.BlockedLoopChecker.LoopBlockedException;
 import io.loopbridge.core.ErrorContext;
 import io.loopbridge.core.EventLoop;
+import io.loopbridge.testing.LogCapture;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -27,7 +28,8 @@ class WatchdogTest {
         ConcurrentLinkedQueue<ErrorContext> reports = new ConcurrentLinkedQueue<>();
         CountDownLatch reported = new CountDownLatch(1);
         boolean[] blockedWhenReported = new boolean[1];
-        try (LoopPool pool = LoopPool.builder().loops(2).name("wd").blockedThreshold(THRESHOLD)
+        try (LogCapture logs = new LogCapture();
+             LoopPool pool = LoopPool.builder().loops(2).name("wd").blockedThreshold(THRESHOLD)
                 .exceptionHandler((loop, ctx) -> {
                     blockedWhenReported[0] = loop.stats().isBlocked();
                     reports.add(ctx);
@@ -56,6 +58,11 @@ class WatchdogTest {
             loop.setExceptionHandler((l, c) -> second.countDown());
             Bridge.callSoonThreadsafe(loop, () -> spinningCallback(second)).get(T, TimeUnit.SECONDS);
             assertThat(loop.stats().blockedEpisodes()).isEqualTo(2);
+            // With a handler too, each episode is also a WARN with the stack (logged before the handler runs).
+            assertThat(logs.count("WARN io.loopbridge.core.BlockedLoopChecker - Event loop 'wd-loop-0' is blocked:"
+                    + " one callback")).isGreaterThanOrEqualTo(2);
+            assertThat(logs.text()).contains("BlockedLoopChecker$LoopBlockedException",
+                    "at io.loopbridge.bridge.WatchdogTest.spinningCallback").doesNotContain("ERROR");
         }
     }
 
@@ -63,7 +70,8 @@ class WatchdogTest {
     void aBlockedCoroutineStepIsReportedWithItsTask() throws Exception {
         ConcurrentLinkedQueue<ErrorContext> reports = new ConcurrentLinkedQueue<>();
         CountDownLatch reported = new CountDownLatch(1);
-        try (LoopPool pool = LoopPool.builder().loops(1).name("wdc").blockedThreshold(THRESHOLD)
+        try (LogCapture logs = new LogCapture();
+             LoopPool pool = LoopPool.builder().loops(1).name("wdc").blockedThreshold(THRESHOLD)
                 .exceptionHandler((loop, ctx) -> {
                     reports.add(ctx);
                     reported.countDown();
@@ -81,6 +89,8 @@ class WatchdogTest {
             assertThat(ctx.future()).isNotNull();
             assertThat(Arrays.stream(ctx.exception().getStackTrace()).map(StackTraceElement::getMethodName))
                     .contains("spinningCallback");
+            assertThat(logs.text()).contains("WARN io.loopbridge.core.BlockedLoopChecker - Event loop 'wdc-loop-0'"
+                    + " is blocked: a coroutine step of task 'cruncher'", "at io.loopbridge.bridge.WatchdogTest.spinningCallback");
         }
     }
 

@@ -3,6 +3,7 @@ package io.loopbridge.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.loopbridge.testing.LogCapture;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -55,12 +56,12 @@ class BlockedLoopCheckerTest {
             // Spins until the stack has been logged again twice (bounded): one episode all along.
             lt.call(() -> {
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (count(logs.text(), "(still blocked)") < 2 && System.nanoTime() - end < 0) {
+                while (logs.count("(still blocked)") < 2 && System.nanoTime() - end < 0) {
                     Thread.onSpinWait();
                 }
                 return null;
             });
-            assertThat(count(logs.text(), "(still blocked)")).isGreaterThanOrEqualTo(2);
+            assertThat(logs.count("(still blocked)")).isGreaterThanOrEqualTo(2);
             assertThat(reports.get()).as("reported once per episode").isEqualTo(1);
             assertThat(loop.stats().blockedEpisodes()).isEqualTo(1);
             assertThat(logs.text()).contains("aLongEpisodeIsReportedOnce");
@@ -81,16 +82,11 @@ class BlockedLoopCheckerTest {
             assertThat(report.get(10, TimeUnit.SECONDS))
                     .contains("Event loop 'steps' is blocked: a coroutine step of task 'Task-1'")
                     .contains("on thread 'Task-1'");
+            // logged before the handler is called: a WARN besides the handler's report
+            assertThat(logs.text()).contains("WARN io.loopbridge.core.BlockedLoopChecker - Event loop 'steps' is blocked:"
+                    + " a coroutine step of task 'Task-1'", "spinUntilBlocked");
             assertThat(lt.call(spinner::result)).isTrue();
         }
-    }
-
-    private static int count(String text, String what) {
-        int n = 0;
-        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
-            n++;
-        }
-        return n;
     }
 
     @Test

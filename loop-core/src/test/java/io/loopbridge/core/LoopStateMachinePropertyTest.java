@@ -3,6 +3,7 @@ package io.loopbridge.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.loopbridge.testing.ReportedErrors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -121,24 +123,43 @@ class LoopStateMachinePropertyTest {
             List<Op> ops = operations(new Random(seed));
             try {
                 check(ops);
-            } catch (AssertionError | RuntimeException e) {
+            } catch (Exception | AssertionError e) {
                 throw new AssertionError("seed " + seed + " (replay: -Dloopbridge.propertySeed=" + seed + "), ops "
                         + ops, e);
             }
         }
     }
 
-    private void check(List<Op> ops) {
+    private void check(List<Op> ops) throws Exception {
         reset();
-        EventLoop loop = EventLoop.create();
+        ReportedErrors reports = new ReportedErrors();
+        EventLoop loop = EventLoop.builder().exceptionHandler(reports).build();
         try {
             for (Op op : ops) {
                 apply(loop, op);
             }
             apply(loop, new RunOnce());
             assertThat(sawPending).as("done-callbacks that saw a pending future").isEmpty();
+            for (ModelFuture f : futures) {
+                checkOutcome(f);
+            }
+            assertThat(reports.all()).as("errors the loop reported").isEmpty();
         } finally {
             loop.close();
+        }
+    }
+
+    /**
+     * Each future holds the outcome the model gave it. Retrieving a failure also settles it: a failed future
+     * collected unretrieved would be reported ("Future exception was never retrieved"), long after this check.
+     */
+    static void checkOutcome(ModelFuture f) throws Exception {
+        switch (f.state) {
+            case PENDING -> assertThatThrownBy(f.real::result).isInstanceOf(InvalidStateException.class);
+            case RESULT -> assertThat(f.real.result()).as("f%d result", f.id).isEqualTo(f.id);
+            case FAILED -> assertThat(f.real.exception()).as("f%d exception", f.id)
+                    .isInstanceOf(IllegalStateException.class).hasMessage("f" + f.id);
+            case CANCELLED -> assertThatThrownBy(f.real::exception).isInstanceOf(CancellationException.class);
         }
     }
 

@@ -95,7 +95,7 @@ class LoopStatsTest {
     void lagSamplingGoesOnUnderAFloodFromManyThreads() throws Exception {
         java.util.concurrent.atomic.AtomicInteger samples = new java.util.concurrent.atomic.AtomicInteger();
         loop.stats().setLagRecorder(nanos -> samples.incrementAndGet());
-        try (LoopThread lt = new LoopThread(loop)) {
+        try (LoopThread _ = new LoopThread(loop)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             java.util.List<Thread> producers = new java.util.ArrayList<>();
             for (int p = 0; p < 4; p++) {

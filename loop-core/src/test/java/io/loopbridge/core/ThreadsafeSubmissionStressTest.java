@@ -170,7 +170,7 @@ class ThreadsafeSubmissionStressTest {
     void aLoopThatHearsBackWithinItsIdleSpinIsNeverParked() throws Exception {
         CountingWaiter counting = new CountingWaiter();
         EventLoop loop = EventLoop.builder().name("spinning").idleSpin(Duration.ofSeconds(30)).idleWaiter(counting).build();
-        try (LoopThread lt = new LoopThread(loop)) {
+        try (LoopThread _ = new LoopThread(loop)) {
             int before = counting.waits.get();
             for (int i = 0; i < 2_000; i++) {
                 assertThat(echo(loop, i)).isEqualTo(i);
@@ -183,7 +183,7 @@ class ThreadsafeSubmissionStressTest {
     void anIdleLoopParksOnceItsSpinIsOver() throws Exception {
         CountingWaiter counting = new CountingWaiter();
         EventLoop loop = EventLoop.builder().name("briefly-spinning").idleSpin(Duration.ofMillis(1)).idleWaiter(counting).build();
-        try (LoopThread lt = new LoopThread(loop)) {
+        try (LoopThread _ = new LoopThread(loop)) {
             for (int i = 0; i < 20; i++) {
                 counting.waited.drainPermits();
                 assertThat(echo(loop, i)).isEqualTo(i);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopFuture;
 import io.loopbridge.core.Task;
+import io.loopbridge.testing.LogCapture;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -59,11 +60,16 @@ class LoopMetricsTest {
             });
             producer.start();
         });
-        loop.runUntilComplete(done);
-        // let every task finish
-        LoopFuture<Void> settled = loop.createFuture();
-        loop.callLater(Duration.ofMillis(20), () -> settled.setResult(null));
-        loop.runUntilComplete(settled);
+        try (LogCapture logs = new LogCapture()) {
+            loop.runUntilComplete(done);
+            // let every task finish
+            LoopFuture<Void> settled = loop.createFuture();
+            loop.callLater(Duration.ofMillis(20), () -> settled.setResult(null));
+            loop.runUntilComplete(settled);
+            // debug mode: the slow callback is also a WARN, with where it was scheduled
+            assertThat(logs.text()).contains("WARN io.loopbridge.core.EventLoop - Executing Handle[",
+                    "[loop " + name + "]", "java.lang.Throwable: scheduled here", "at " + LoopMetricsTest.class.getName());
+        }
         for (Task<?> t : tasks) {
             assertThat(t.isDone()).isTrue();
             if (!t.isCancelled()) {

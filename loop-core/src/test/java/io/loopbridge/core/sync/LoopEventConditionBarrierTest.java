@@ -68,7 +68,7 @@ class LoopEventConditionBarrierTest {
             LoopCondition cond = new LoopCondition();
             int[] items = {0};
             Task<Void> consumer = Aio.createTask(() -> {
-                try (var held = cond.hold()) {
+                try (var _ = cond.hold()) {
                     cond.awaitFor(() -> items[0] > 0);
                     assertThat(cond.isLocked()).isTrue();
                     log.add("consumed " + items[0]);
@@ -77,7 +77,7 @@ class LoopEventConditionBarrierTest {
             });
             yieldOnce();
             assertThat(cond.isLocked()).isFalse(); // the consumer released it while waiting
-            try (var held = cond.hold()) {
+            try (var _ = cond.hold()) {
                 items[0] = 5;
                 cond.signal();
             }
@@ -99,7 +99,7 @@ class LoopEventConditionBarrierTest {
             for (int i = 0; i < 4; i++) {
                 int n = i;
                 Aio.createTask(() -> {
-                    try (var held = cond.hold()) {
+                    try (var _ = cond.hold()) {
                         cond.await();
                         woke.add(n);
                     }
@@ -107,14 +107,14 @@ class LoopEventConditionBarrierTest {
                 });
             }
             yieldOnce();
-            try (var held = cond.hold()) {
+            try (var _ = cond.hold()) {
                 cond.signal(2);
             }
             for (int i = 0; i < 5; i++) {
                 yieldOnce();
             }
             assertThat(woke).containsExactly(0, 1);
-            try (var held = cond.hold()) {
+            try (var _ = cond.hold()) {
                 cond.signalAll();
             }
             for (int i = 0; i < 5; i++) {
@@ -132,21 +132,21 @@ class LoopEventConditionBarrierTest {
         Aio.run(() -> {
             LoopCondition cond = new LoopCondition();
             Task<Void> x = Aio.createTask(() -> {
-                try (var held = cond.hold()) {
+                try (var _ = cond.hold()) {
                     cond.await();
                     log.add("x");
                 }
                 return null;
             });
             Task<Void> y = Aio.createTask(() -> {
-                try (var held = cond.hold()) {
+                try (var _ = cond.hold()) {
                     cond.await();
                     log.add("y");
                 }
                 return null;
             });
             yieldOnce();
-            try (var held = cond.hold()) {
+            try (var _ = cond.hold()) {
                 cond.signal(1); // x is signalled ...
             }
             x.cancel();         // ... and cancelled before it resumes
@@ -163,7 +163,7 @@ class LoopEventConditionBarrierTest {
         Aio.run(() -> {
             LoopCondition cond = new LoopCondition();
             Task<Void> z = Aio.createTask(() -> {
-                try (var held = cond.hold()) {
+                try (var _ = cond.hold()) {
                     try {
                         cond.await();
                     } catch (CancellationException e) {

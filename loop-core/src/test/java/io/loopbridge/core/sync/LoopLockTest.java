@@ -44,7 +44,7 @@ class LoopLockTest {
             for (int i = 0; i < 3; i++) {
                 int n = i;
                 ts.add(Aio.createTask(() -> {
-                    try (var held = lock.hold()) {
+                    try (var _ = lock.hold()) {
                         assertThat(lock.isLocked()).isTrue();
                         order.add(n);
                         yieldOnce();
@@ -153,7 +153,7 @@ class LoopLockTest {
         Aio.run(() -> {
             LoopSemaphore sem = new LoopSemaphore(2);
             sem.acquire();
-            try (var held = sem.hold()) {
+            try (var _ = sem.hold()) {
                 assertThat(sem.availablePermits()).isZero();
                 assertThat(sem.isLocked()).isTrue();
             }

@@ -69,7 +69,7 @@ class SyncContentionTest {
                 int yields = rng.nextInt(3);
                 boolean cancelNext = rng.nextInt(4) == 0;
                 tasks.add(Aio.createTask(() -> {
-                    try (var held = lock.hold()) {
+                    try (var _ = lock.hold()) {
                         entered[0]++;
                         maxInside[0] = Math.max(maxInside[0], ++inside[0]);
                         try {
@@ -118,7 +118,7 @@ class SyncContentionTest {
                 int yields = rng.nextInt(3);
                 boolean cancelNext = rng.nextInt(4) == 0;
                 tasks.add(Aio.createTask(() -> {
-                    try (var held = sem.hold()) {
+                    try (var _ = sem.hold()) {
                         maxInside[0] = Math.max(maxInside[0], ++inside[0]);
                         try {
                             for (int y = 0; y < yields; y++) {
@@ -274,7 +274,7 @@ class SyncContentionTest {
                     for (int i = 0; i < 6; i++) {
                         int n = i;
                         ts.add(Aio.createTask(() -> {
-                            try (var held = lock.hold()) {
+                            try (var _ = lock.hold()) {
                                 ran.add(n);
                                 yieldOnce();
                             }
