@@ -1,5 +1,6 @@
 package io.loopbridge.benchmarks;
 
+import io.loopbridge.core.spi.LoopSpi;
 import io.loopbridge.bridge.Bridge;
 import io.loopbridge.bridge.LoopPool;
 import io.loopbridge.core.Coroutine;
@@ -83,7 +84,7 @@ public abstract class MetricsRoundTripBenchmark {
             }
             case "stampsOnly" -> {
                 for (EventLoop loop : pool.loops()) {
-                    loop.stats().setLagRecorder(nanos -> { });
+                    LoopSpi.setLagRecorder(loop, nanos -> { });
                 }
                 pool.setRoundTripRecorder(nanos -> stampOnlyRoundTrips++);
             }

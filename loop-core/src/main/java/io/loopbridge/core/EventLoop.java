@@ -10,11 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
+import io.loopbridge.core.spi.LoopSpi;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +51,7 @@ public final class EventLoop implements Executor {
     static final long DEFAULT_IDLE_SPIN_NANOS = 50_000;
 
     static {
+        LoopSpi.install(new SpiAccess());
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             WAKEUP_NEEDED = l.findVarHandle(EventLoop.class, "wakeupNeeded", int.class);
@@ -77,6 +81,10 @@ public final class EventLoop implements Executor {
     /** After close: a CAS token that lets any thread take the consumer's role to drain the inbox. */
     private volatile int draining;
     private volatile boolean closed;
+    /** Why the loop was closed, when its thread died (see {@link LoopSpi#close}); else null. */
+    private volatile Throwable closeCause;
+    /** Values other modules attach to this loop ({@link LoopSpi#attachment}); made on first use. */
+    private volatile ConcurrentHashMap<LoopSpi.Key<?>, Object> attachments;
     /** 1 when the loop wants the next thread-safe submission timestamped for a lag sample. */
     private volatile int stampNext;
     /** The submission that took the lag sample, published after {@link #stampedAt}; null when none is out. */
@@ -381,6 +389,38 @@ public final class EventLoop implements Executor {
             t.destroy();
         }
         runCloseHooks();
+    }
+
+    /** {@link #close()} of a loop whose thread died of {@code cause}; see {@link LoopSpi#close}. */
+    void close(Throwable cause) {
+        if (thread == null && !closed) {
+            closeCause = cause; // before anything is dropped: whoever is told can ask why
+        }
+        close();
+    }
+
+    Throwable closeCause() {
+        return closeCause;
+    }
+
+    @SuppressWarnings("unchecked")
+    <T> T attachment(LoopSpi.Key<T> key, Function<? super EventLoop, ? extends T> ifAbsent) {
+        ConcurrentHashMap<LoopSpi.Key<?>, Object> map = attachments;
+        if (map == null) {
+            synchronized (this) {
+                map = attachments;
+                if (map == null) {
+                    attachments = map = new ConcurrentHashMap<>(4);
+                }
+            }
+        }
+        return (T) map.computeIfAbsent(key, k -> ifAbsent.apply(this));
+    }
+
+    @SuppressWarnings("unchecked")
+    <T> T removeAttachment(LoopSpi.Key<T> key) {
+        ConcurrentHashMap<LoopSpi.Key<?>, Object> map = attachments;
+        return map == null ? null : (T) map.remove(key);
     }
 
     /**
