@@ -290,7 +290,7 @@ public class LoopFuture<T> {
                 // If the loop closes before running it (e.g. stopped right after this iteration), it runs
                 // on the closing thread: whoever waits on this future is never left hanging.
                 Runnable run = () -> callback.accept(this);
-                loop.schedule(new Handle.Owed(loop, run, run));
+                loop.addReady(new Handle.Owed(loop, run, run));
             }
         }
     }
