@@ -168,11 +168,7 @@ public final class Aio {
             return result;
         }
         LoopFuture<T> future = loop.createFuture();
-        TimerHandle timer = loop.callLater(delay, () -> {
-            if (!future.isDone()) {
-                future.setResult(result);
-            }
-        });
+        TimerHandle timer = loop.callLater(delay, () -> future.trySetResult(result));
         try {
             return future.await();
         } finally {
@@ -302,9 +298,7 @@ public final class Aio {
     }
 
     private static void release(LoopFuture<Void> waiter) {
-        if (!waiter.isDone()) {
-            waiter.setResult(null);
-        }
+        waiter.trySetResult(null);
     }
 
     /**

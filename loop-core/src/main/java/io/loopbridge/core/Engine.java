@@ -129,7 +129,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
                 schedulerOf = MethodHandles.lookup().unreflectGetter(f)
                         .asType(MethodType.methodType(Executor.class, Thread.class));
                 // A JVM without continuations refuses a custom scheduler only when a thread is made (the
-                // builder's constructor used to refuse it up front): make one, unstarted, and read it back.
+                // builder's constructor does not refuse it up front): make one, unstarted, and read it back.
                 Executor probeScheduler = Runnable::run;
                 Thread probe = (Thread) newVirtualThread.invokeExact(probeScheduler, (String) null,
                         CHARACTERISTICS, (Runnable) () -> { });
@@ -138,7 +138,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
                 }
             } catch (Throwable e) {
                 if (e instanceof Error error) {
-                    throw error; // as before: only a missing or inaccessible method (or refusal) means fallback
+                    throw error; // only a missing or inaccessible method (or a refusal) means fallback
                 }
                 newVirtualThread = null;
                 schedulerOf = null;

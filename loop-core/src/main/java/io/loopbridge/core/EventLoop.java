@@ -1,5 +1,6 @@
 package io.loopbridge.core;
 
+import io.loopbridge.core.spi.Checks;
 import io.loopbridge.core.spi.IdleStrategy;
 import io.loopbridge.core.spi.LoopSpi;
 import java.time.Duration;
@@ -79,7 +80,7 @@ public final class EventLoop implements Executor {
     private EventLoop(Builder b) {
         this.name = b.name != null ? b.name : "loop-" + COUNTER.incrementAndGet();
         this.debug = b.debug;
-        this.slowCallbackNanos = saturatedNanos(b.slowCallbackDuration);
+        this.slowCallbackNanos = Checks.saturatedNanos(b.slowCallbackDuration);
         this.exceptionHandler = b.exceptionHandler;
         this.idle = b.idle;
         this.inbox = new Inbox(this, b.waiter, b.idle, this::drop);
@@ -544,11 +545,7 @@ public final class EventLoop implements Executor {
 
     /** {@code loop.slow_callback_duration}: the threshold for the debug-mode warning (default 100 ms). Any thread. */
     public void setSlowCallbackDuration(Duration threshold) {
-        Objects.requireNonNull(threshold, "threshold");
-        if (threshold.isNegative()) {
-            throw new IllegalArgumentException("slow callback duration must not be negative: " + threshold);
-        }
-        this.slowCallbackNanos = saturatedNanos(threshold);
+        this.slowCallbackNanos = Checks.saturatedNanos(Checks.requireNonNegative(threshold, "threshold"));
     }
 
     /** The debug-mode slow-callback threshold. Any thread. */
@@ -746,19 +743,9 @@ public final class EventLoop implements Executor {
         }
     }
 
+    /** Loop time {@code delay} from now; a huge delay saturates to "never", not an overflow into the past. */
     long deadline(Duration delay) {
-        // Saturate: a huge delay is "never", not an overflow into the past.
-        long nanos = Math.max(Math.min(saturatedNanos(delay), Long.MAX_VALUE / 2), Long.MIN_VALUE / 2);
-        return time() + nanos;
-    }
-
-    /** {@link Duration#toNanos()} without its ArithmeticException: past ~292 years is as good as for ever. */
-    static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException tooLong) {
-            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
-        }
+        return time() + Checks.saturatedNanos(delay);
     }
 
     /** Builds an {@link EventLoop}. Not thread-safe. */
@@ -787,11 +774,7 @@ public final class EventLoop implements Executor {
 
         /** The debug-mode slow-callback threshold; default 100 ms. */
         public Builder slowCallbackDuration(Duration threshold) {
-            Objects.requireNonNull(threshold, "threshold");
-            if (threshold.isNegative()) {
-                throw new IllegalArgumentException("slow callback duration must not be negative: " + threshold);
-            }
-            this.slowCallbackDuration = threshold;
+            this.slowCallbackDuration = Checks.requireNonNegative(threshold, "threshold");
             return this;
         }
 

@@ -120,6 +120,20 @@ public class LoopFuture<T> {
         complete(result, null);
     }
 
+    /**
+     * Sets the result unless the future is already done (cancelled, typically) and says whether it did:
+     * asyncio's {@code _set_result_unless_cancelled}, Netty's {@code Promise.trySuccess}. For a waker that
+     * may find its waiter cancelled. Loop thread only.
+     */
+    public final boolean trySetResult(T result) {
+        loop.checkThread("trySetResult", "loop.callSoonThreadsafe(() -> future.trySetResult(v))");
+        if (state != PENDING) {
+            return false;
+        }
+        complete(result, null);
+        return true;
+    }
+
     /** Marks the future failed: {@code Future.set_exception}. Loop thread only. */
     public void setException(Throwable exception) {
         Objects.requireNonNull(exception, "exception");

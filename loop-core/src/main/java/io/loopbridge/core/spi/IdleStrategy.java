@@ -1,7 +1,6 @@
 package io.loopbridge.core.spi;
 
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * How long a thread that waits for something polls before it parks: one policy for every spin-then-park in
@@ -40,11 +39,7 @@ public final class IdleStrategy {
 
     /** Spins for up to {@code spin} before parking ({@link Duration#ZERO}: {@link #NO_SPIN}). */
     public static IdleStrategy spinFor(Duration spin) {
-        Objects.requireNonNull(spin, "spin");
-        if (spin.isNegative()) {
-            throw new IllegalArgumentException("idle spin must not be negative: " + spin);
-        }
-        long nanos = spin.compareTo(Duration.ofDays(1)) > 0 ? Duration.ofDays(1).toNanos() : spin.toNanos();
+        long nanos = Checks.saturatedNanos(Checks.requireNonNegative(spin, "spin"));
         return nanos == 0 ? NO_SPIN : new IdleStrategy(nanos);
     }
 

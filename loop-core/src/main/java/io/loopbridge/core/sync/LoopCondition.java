@@ -137,9 +137,8 @@ public final class LoopCondition extends LoopBound {
             if (woken >= n) {
                 break;
             }
-            if (!fut.isDone()) {
+            if (fut.trySetResult(false)) {
                 woken++;
-                fut.setResult(false);
             }
         }
     }

@@ -25,9 +25,7 @@ public final class LoopEvent extends LoopBound {
         if (!value) {
             value = true;
             for (LoopFuture<Boolean> fut : waiters) {
-                if (!fut.isDone()) {
-                    fut.setResult(true);
-                }
+                fut.trySetResult(true);
             }
         }
     }

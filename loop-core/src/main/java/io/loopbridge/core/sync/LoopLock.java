@@ -91,8 +91,8 @@ public final class LoopLock extends LoopBound {
     private void wakeUpFirst() {
         LoopFuture<Boolean> first = waiters.peek();
         // A done head is already woken and about to take the lock.
-        if (first != null && !first.isDone()) {
-            first.setResult(true);
+        if (first != null) {
+            first.trySetResult(true);
         }
     }
 

@@ -178,11 +178,8 @@ public final class LoopQueue<E> extends LoopBound {
     /** Wakes the first waiter not yet done, dropping it from the queue of waiters. */
     private static void wakeUpNext(ArrayDeque<LoopFuture<Void>> waiters) {
         LoopFuture<Void> waiter;
-        while ((waiter = waiters.poll()) != null) {
-            if (!waiter.isDone()) {
-                waiter.setResult(null);
-                break;
-            }
+        while ((waiter = waiters.poll()) != null && !waiter.trySetResult(null)) {
+            // a cancelled waiter: try the next
         }
     }
 

@@ -99,9 +99,8 @@ public class LoopSemaphore extends LoopBound {
     /** Hands a permit to the first waiter not yet woken; false if there is none. */
     private boolean wakeUpNext() {
         for (LoopFuture<Boolean> fut : waiters) {
-            if (!fut.isDone()) {
+            if (fut.trySetResult(true)) {
                 value--;
-                fut.setResult(true);
                 return true;
             }
         }
