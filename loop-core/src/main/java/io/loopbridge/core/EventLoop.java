@@ -5,13 +5,8 @@ import io.loopbridge.core.spi.IdleStrategy;
 import io.loopbridge.core.spi.LoopSpi;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,28 +55,20 @@ public final class EventLoop implements Executor {
     private volatile Thread thread;
     /** The task whose coroutine step is running now, or null. Loop thread only. */
     Task<?> currentTask;
-    /** Why the loop was closed, when its thread died (see {@link LoopSpi#close}); else null. */
-    private volatile Throwable closeCause;
-    /** Values other modules attach to this loop ({@link LoopSpi#attachment}); made on first use. */
-    private volatile ConcurrentHashMap<LoopSpi.Key<?>, Object> attachments;
-    /** Debug mode: where each handle was scheduled (weak keys: an entry goes with its handle). */
-    private final Map<Handle, Throwable> origins = Collections.synchronizedMap(new WeakHashMap<>());
+    /** Attachments, close hooks, close cause. */
+    private final LoopResources resources = new LoopResources(this);
     private long lastLagSample = Long.MIN_VALUE / 2;
-    private final List<Runnable> closeHooks = new ArrayList<>(1);
-    private boolean closeHooksRan; // guarded by closeHooks
     private boolean stopping;
     private long timerSequence;
     private long taskCounter;
 
-    private volatile boolean debug;
-    private volatile long slowCallbackNanos;
-    private volatile ExceptionHandler exceptionHandler;
+    private final DebugMode debug;
+    private final LoopErrors errors;
 
     private EventLoop(Builder b) {
         this.name = b.name != null ? b.name : "loop-" + COUNTER.incrementAndGet();
-        this.debug = b.debug;
-        this.slowCallbackNanos = Checks.saturatedNanos(b.slowCallbackDuration);
-        this.exceptionHandler = b.exceptionHandler;
+        this.debug = new DebugMode(b.debug, b.slowCallbackDuration);
+        this.errors = new LoopErrors(this, b.exceptionHandler);
         this.idle = b.idle;
         this.inbox = new Inbox(this, b.waiter, b.idle, this::drop);
     }
@@ -120,9 +107,7 @@ public final class EventLoop implements Executor {
     Handle addReady(Handle h) {
         checkOpen();
         checkThread("callSoon", "callSoonThreadsafe");
-        if (debug) {
-            origins.put(h, new Throwable("scheduled here"));
-        }
+        debug.scheduled(h);
         ready.add(h);
         return h;
     }
@@ -139,9 +124,7 @@ public final class EventLoop implements Executor {
         checkOpen();
         checkThread("callAt/callLater", "callSoonThreadsafe(() -> loop.callLater(...))");
         TimerHandle t = new TimerHandle(this, callback, whenNanos, timerSequence++);
-        if (debug) {
-            origins.put(t, new Throwable("scheduled here"));
-        }
+        debug.scheduled(t);
         timers.add(t);
         return t;
     }
@@ -162,9 +145,7 @@ public final class EventLoop implements Executor {
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
         Handle h = new Handle(this, callback);
-        if (debug) {
-            origins.put(h, new Throwable("scheduled here"));
-        }
+        debug.scheduled(h);
         enqueue(h, false);
         return h;
     }
@@ -320,57 +301,59 @@ public final class EventLoop implements Executor {
             return;
         }
         inbox.close();
-        // The timers go first, before anything below lets a coroutine unwind off the loop: an unwinding
-        // sleep cancels its timer, and once the loop is closed that no longer touches the heap.
-        timers.clear();
-        // Then destroyed: whatever is dropped below may resume a task's thread elsewhere, and it must find
-        // its task destroyed.
+        // The timers go first, before anything below lets a coroutine unwind off the loop: an unwinding sleep
+        // cancels its timer, and once the loop is closed that no longer touches the heap.
+        closing("clearing the timers", timers::clear);
+        // Then destroyed: whatever is dropped below may resume a task's thread elsewhere, and it must find its
+        // task destroyed.
         List<Task<?>> pending = tasks.drain();
         for (Task<?> t : pending) {
             t.destroyed = true;
         }
-        Handle h;
-        while ((h = ready.poll()) != null) {
-            drop(h);
-        }
-        inbox.dropAll();
+        closing("dropping the ready callbacks", () -> {
+            Handle h;
+            while ((h = ready.poll()) != null) {
+                drop(h);
+            }
+        });
+        closing("dropping the inbox", inbox::dropAll);
         for (Task<?> t : pending) {
             reportFromAnyThread(new ErrorContext("Task was destroyed but it is pending!", null, t, null));
-            t.destroy();
+            closing("destroying " + t, t::destroy);
         }
-        runCloseHooks();
+        resources.runCloseHooks();
+    }
+
+    /**
+     * One step of close(). A dead loop may have left any state behind; a step that fails on it is reported,
+     * and the steps after it still run: every handle is told and every task destroyed, whatever happened.
+     */
+    private void closing(String step, Runnable action) {
+        try {
+            action.run();
+        } catch (Throwable e) {
+            callExceptionHandler(ErrorContext.of("Exception while closing event loop '" + name + "': " + step, e));
+        }
     }
 
     /** {@link #close()} of a loop whose thread died of {@code cause}; see {@link LoopSpi#close}. */
     void close(Throwable cause) {
         if (thread == null && !inbox.isClosed()) {
-            closeCause = cause; // before anything is dropped: whoever is told can ask why
+            resources.setCloseCause(cause); // before anything is dropped: whoever is told can ask why
         }
         close();
     }
 
     Throwable closeCause() {
-        return closeCause;
+        return resources.closeCause();
     }
 
-    @SuppressWarnings("unchecked")
     <T> T attachment(LoopSpi.Key<T> key, Function<? super EventLoop, ? extends T> ifAbsent) {
-        ConcurrentHashMap<LoopSpi.Key<?>, Object> map = attachments;
-        if (map == null) {
-            synchronized (this) {
-                map = attachments;
-                if (map == null) {
-                    attachments = map = new ConcurrentHashMap<>(4);
-                }
-            }
-        }
-        return (T) map.computeIfAbsent(key, k -> ifAbsent.apply(this));
+        return resources.attachment(key, ifAbsent);
     }
 
-    @SuppressWarnings("unchecked")
     <T> T removeAttachment(LoopSpi.Key<T> key) {
-        ConcurrentHashMap<LoopSpi.Key<?>, Object> map = attachments;
-        return map == null ? null : (T) map.remove(key);
+        return resources.removeAttachment(key);
     }
 
     /**
@@ -379,28 +362,7 @@ public final class EventLoop implements Executor {
      * A hook that throws goes to the exception handler. Any thread.
      */
     public void onClose(Runnable hook) {
-        Objects.requireNonNull(hook, "hook");
-        synchronized (closeHooks) {
-            if (!closeHooksRan) {
-                closeHooks.add(hook);
-                return;
-            }
-        }
-        hook.run();
-    }
-
-    private void runCloseHooks() {
-        synchronized (closeHooks) {
-            closeHooksRan = true;
-            for (Runnable hook : closeHooks) {
-                try {
-                    hook.run();
-                } catch (RuntimeException e) {
-                    callExceptionHandler(ErrorContext.of("Exception in close hook " + hook, e));
-                }
-            }
-            closeHooks.clear();
-        }
+        resources.onClose(hook);
     }
 
     // ---- tasks and futures ------------------------------------------------------------------------
@@ -459,12 +421,12 @@ public final class EventLoop implements Executor {
 
     /** Replaces the exception handler (null restores the default): {@code set_exception_handler}. Any thread. */
     public void setExceptionHandler(ExceptionHandler handler) {
-        this.exceptionHandler = handler;
+        errors.setHandler(handler);
     }
 
     /** The handler set, or null for the default: {@code get_exception_handler}. Any thread. */
     public ExceptionHandler getExceptionHandler() {
-        return exceptionHandler;
+        return errors.handler();
     }
 
     /**
@@ -472,62 +434,17 @@ public final class EventLoop implements Executor {
      * fails: {@code loop.call_exception_handler}. Any thread; the handler runs on the caller's thread.
      */
     public void callExceptionHandler(ErrorContext context) {
-        Objects.requireNonNull(context, "context");
-        ExceptionHandler h = exceptionHandler;
-        if (h != null) {
-            try {
-                h.handle(this, context);
-                return;
-            } catch (Throwable t) {
-                logError(new ErrorContext("Unhandled error in exception handler", t, null, null));
-                // and the original error is logged below, as asyncio does
-            }
-        }
-        logError(context);
+        errors.report(context);
     }
 
-    /** The default handler, which must not fail either: a culprit's toString() may throw. */
-    private void logError(ErrorContext context) {
-        try {
-            defaultExceptionHandler(context);
-        } catch (Throwable t) {
-            log.error("Exception in default exception handler [loop {}]", name, t);
-        }
-    }
-
-    /** The default handler: an SLF4J error log with the loop, the message, the culprit and the stack. */
+    /** The default handler, an SLF4J error log with the loop, the message, the culprit and the stack: {@code default_exception_handler}. */
     public void defaultExceptionHandler(ErrorContext context) {
-        StringBuilder sb = new StringBuilder(context.message()).append(" [loop ").append(name).append(']');
-        if (context.future() != null) {
-            sb.append(" future: ").append(context.future());
-        }
-        Handle h = context.handle();
-        if (h != null) {
-            sb.append(" handle: ").append(h);
-            Throwable origin = h.origin();
-            if (origin != null) {
-                log.error(sb.append(" (scheduled at the origin below)").toString(), origin);
-            }
-        }
-        log.error(sb.toString(), context.exception());
+        errors.log(context);
     }
 
-    /**
-     * Reports on the loop's thread when the loop is open (the handler's usual thread), else right here. A
-     * report the loop never runs because it closes first is made by whoever drops it: never lost.
-     */
+    /** Reports on the loop's thread if it is open, else here: never lost. Any thread. */
     void reportFromAnyThread(ErrorContext context) {
-        Runnable report = () -> callExceptionHandler(context);
-        try {
-            inbox.offer(new Handle(this, report) {
-                @Override
-                void dropped() {
-                    report.run();
-                }
-            });
-        } catch (RejectedExecutionException closed) {
-            report.run();
-        }
+        errors.reportFromAnyThread(context);
     }
 
     /**
@@ -535,22 +452,22 @@ public final class EventLoop implements Executor {
      * were scheduled. Any thread; takes effect from the next iteration.
      */
     public void setDebug(boolean enabled) {
-        this.debug = enabled;
+        debug.setEnabled(enabled);
     }
 
     /** {@code loop.get_debug}. Any thread. */
     public boolean isDebug() {
-        return debug;
+        return debug.enabled();
     }
 
     /** {@code loop.slow_callback_duration}: the threshold for the debug-mode warning (default 100 ms). Any thread. */
     public void setSlowCallbackDuration(Duration threshold) {
-        this.slowCallbackNanos = Checks.saturatedNanos(Checks.requireNonNegative(threshold, "threshold"));
+        debug.setSlowCallbackDuration(threshold);
     }
 
     /** The debug-mode slow-callback threshold. Any thread. */
     public Duration getSlowCallbackDuration() {
-        return Duration.ofNanos(slowCallbackNanos);
+        return debug.slowCallbackDuration();
     }
 
     /** The loop's name, as used in logs, errors and metrics. Any thread. */
@@ -622,7 +539,7 @@ public final class EventLoop implements Executor {
     private void runReady(long now) {
         int ntodo = ready.size();
         int ran = 0;
-        boolean timed = debug;
+        boolean timed = debug.enabled();
         for (int i = 0; i < ntodo; i++) {
             Handle h = ready.poll();
             if (h.isCancelled()) {
@@ -630,7 +547,7 @@ public final class EventLoop implements Executor {
             }
             ran++;
             if (timed) {
-                runTimed(h);
+                debug.runTimed(this, h, this::runHandle);
             } else {
                 runHandle(h);
             }
@@ -649,16 +566,6 @@ public final class EventLoop implements Executor {
             callExceptionHandler(new ErrorContext("Exception in callback " + h, e, null, h));
         } finally {
             stats.stepEnded();
-        }
-    }
-
-    private void runTimed(Handle h) {
-        long t0 = System.nanoTime();
-        runHandle(h);
-        long took = System.nanoTime() - t0;
-        if (took >= slowCallbackNanos) {
-            stats.slowCallback();
-            log.warn("Executing {} took {} ms [loop {}]", h, String.format("%.3f", took / 1e6), name, h.origin());
         }
     }
 
@@ -681,7 +588,7 @@ public final class EventLoop implements Executor {
 
     /** Debug mode: where {@code h} was scheduled, or null. */
     Throwable originOf(Handle h) {
-        return origins.isEmpty() ? null : origins.get(h);
+        return debug.originOf(h);
     }
 
     /** How this loop's waits spin before they park (its idle wait, and the fallback engine's handoff). */
