@@ -1,10 +1,10 @@
 package io.loopbridge.benchmarks;
 
-import io.loopbridge.core.spi.LoopSpi;
 import io.loopbridge.bridge.Bridge;
 import io.loopbridge.bridge.LoopPool;
 import io.loopbridge.core.Coroutine;
 import io.loopbridge.core.EventLoop;
+import io.loopbridge.core.spi.LoopSpi;
 import io.loopbridge.metrics.LoopPoolMetrics;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

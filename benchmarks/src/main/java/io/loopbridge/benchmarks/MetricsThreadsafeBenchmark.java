@@ -1,7 +1,7 @@
 package io.loopbridge.benchmarks;
 
-import io.loopbridge.core.spi.LoopSpi;
 import io.loopbridge.core.EventLoop;
+import io.loopbridge.core.spi.LoopSpi;
 import io.loopbridge.metrics.LoopMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

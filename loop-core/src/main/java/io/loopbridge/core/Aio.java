@@ -1,7 +1,6 @@
 package io.loopbridge.core;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -195,14 +194,16 @@ public final class Aio {
      * @throws IllegalArgumentException if the futures belong to different loops
      */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, never stored or exposed
     public static <T> LoopFuture<List<T>> gather(LoopFuture<? extends T>... futures) {
-        return Gather.of(Arrays.asList(futures), false);
+        return Gather.of(futures, false);
     }
 
     /** As {@link #gather(LoopFuture[])}, each coroutine first wrapped in a task on the running loop. */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, never stored or exposed
     public static <T> LoopFuture<List<T>> gather(Coroutine<? extends T>... coroutines) {
-        return Gather.of(Arrays.asList(coroutines), false);
+        return Gather.of(coroutines, false);
     }
 
     /**
@@ -222,14 +223,16 @@ public final class Aio {
      * future is done). Loop thread only.
      */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, never stored or exposed
     public static <T> LoopFuture<List<Outcome<T>>> gatherSettled(LoopFuture<? extends T>... futures) {
-        return Gather.of(Arrays.asList(futures), true);
+        return Gather.of(futures, true);
     }
 
     /** As {@link #gatherSettled(LoopFuture[])}, each coroutine first wrapped in a task. */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, never stored or exposed
     public static <T> LoopFuture<List<Outcome<T>>> gatherSettled(Coroutine<? extends T>... coroutines) {
-        return Gather.of(Arrays.asList(coroutines), true);
+        return Gather.of(coroutines, true);
     }
 
     /** As {@link #gatherSettled(LoopFuture[])} for a collection mixing futures and coroutines. */

@@ -1,8 +1,8 @@
 package io.loopbridge.core;
 
-import io.loopbridge.core.spi.Checks;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopbridge.core.spi.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -26,7 +26,7 @@ class TaskGroupTest {
                 return "body";
             });
             assertThat(ts[0].isDone() && ts[1].isDone()).isTrue();
-            assertThat(((Task<?>) ts[1]).getName()).isEqualTo("named");
+            assertThat(ts[1].getName()).isEqualTo("named");
             return body;
         });
         assertThat(r).isEqualTo("body");

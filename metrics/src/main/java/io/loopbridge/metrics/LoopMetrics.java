@@ -1,8 +1,8 @@
 package io.loopbridge.metrics;
 
-import io.loopbridge.core.spi.LoopSpi;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopStats;
+import io.loopbridge.core.spi.LoopSpi;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;

@@ -1,12 +1,12 @@
 package io.loopbridge.core.sync;
 
+import io.loopbridge.core.LoopFuture;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Queue;
-import io.loopbridge.core.LoopFuture;
 
 /**
  * A queue for producer and consumer tasks of one loop: {@code asyncio.Queue}, {@code LifoQueue} and

@@ -1,8 +1,8 @@
 package io.loopbridge.core.sync;
 
+import io.loopbridge.core.LoopFuture;
 import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;
-import io.loopbridge.core.LoopFuture;
 
 /**
  * A counter of permits for tasks of one loop: {@code asyncio.Semaphore}, with CPython 3.12's fixes.
