@@ -7,7 +7,7 @@ package io.loopbridge.core;
  * <p>{@link #cancel()} belongs to the loop's thread (use {@code loop.callSoonThreadsafe(handle::cancel)}
  * from elsewhere); {@link #isCancelled()} may be read from any thread.
  */
-public class Handle {
+public sealed class Handle permits TimerHandle, Handle.Owed, Task.Step {
     final EventLoop loop;
     Runnable callback;
     private volatile boolean cancelled;

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  *
  * @param <T> the result type
  */
-public class LoopFuture<T> {
+public sealed class LoopFuture<T> permits Task, Gather {
     static final int PENDING = 0, FINISHED = 1, CANCELLED = 2;
 
     private static final Cleaner CLEANER = Cleaner.create(r -> {

@@ -13,7 +13,7 @@ import java.util.concurrent.CancellationException;
  * gives it back and the next waiter is woken. Thread-safety: loop thread only (its tasks and callbacks);
  * bound to the first loop that makes a task wait on it.
  */
-public class LoopSemaphore extends LoopBound {
+public sealed class LoopSemaphore extends LoopBound permits LoopBoundedSemaphore {
     private final ArrayDeque<LoopFuture<Boolean>> waiters = new ArrayDeque<>();
     /** Free permits; a woken waiter's permit is already taken off when it is woken. */
     int value;
