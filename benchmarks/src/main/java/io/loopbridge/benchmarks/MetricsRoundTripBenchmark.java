@@ -4,6 +4,7 @@ import io.loopbridge.bridge.Bridge;
 import io.loopbridge.bridge.LoopPool;
 import io.loopbridge.core.Coroutine;
 import io.loopbridge.core.EventLoop;
+import io.loopbridge.core.spi.LoopSpi;
 import io.loopbridge.metrics.LoopPoolMetrics;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -83,7 +84,7 @@ public abstract class MetricsRoundTripBenchmark {
             }
             case "stampsOnly" -> {
                 for (EventLoop loop : pool.loops()) {
-                    loop.stats().setLagRecorder(nanos -> { });
+                    LoopSpi.setLagRecorder(loop, nanos -> { });
                 }
                 pool.setRoundTripRecorder(nanos -> stampOnlyRoundTrips++);
             }

@@ -1,6 +1,7 @@
 package io.loopbridge.benchmarks;
 
 import io.loopbridge.core.EventLoop;
+import io.loopbridge.core.spi.LoopSpi;
 import io.loopbridge.metrics.LoopMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -74,7 +75,7 @@ public class MetricsThreadsafeBenchmark {
                 bound = new LoopMetrics(loop);
                 bound.bindTo(registry);
             }
-            case "stampsOnly" -> loop.stats().setLagRecorder(nanos -> stampOnlySamples++);
+            case "stampsOnly" -> LoopSpi.setLagRecorder(loop, nanos -> stampOnlySamples++);
             default -> throw new IllegalArgumentException("metrics: false, true or stampsOnly, not " + metrics);
         }
         loopThread = Thread.ofPlatform().name("metrics-bench-loop").daemon(true).start(loop::runForever);

@@ -1,7 +1,6 @@
 package io.loopbridge.core;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -168,11 +167,7 @@ public final class Aio {
             return result;
         }
         LoopFuture<T> future = loop.createFuture();
-        TimerHandle timer = loop.callLater(delay, () -> {
-            if (!future.isDone()) {
-                future.setResult(result);
-            }
-        });
+        TimerHandle timer = loop.callLater(delay, () -> future.trySetResult(result));
         try {
             return future.await();
         } finally {
@@ -199,14 +194,16 @@ public final class Aio {
      * @throws IllegalArgumentException if the futures belong to different loops
      */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, never stored or exposed
     public static <T> LoopFuture<List<T>> gather(LoopFuture<? extends T>... futures) {
-        return Gather.of(Arrays.asList(futures), false);
+        return Gather.of(futures, false);
     }
 
     /** As {@link #gather(LoopFuture[])}, each coroutine first wrapped in a task on the running loop. */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, never stored or exposed
     public static <T> LoopFuture<List<T>> gather(Coroutine<? extends T>... coroutines) {
-        return Gather.of(Arrays.asList(coroutines), false);
+        return Gather.of(coroutines, false);
     }
 
     /**
@@ -226,14 +223,16 @@ public final class Aio {
      * future is done). Loop thread only.
      */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, never stored or exposed
     public static <T> LoopFuture<List<Outcome<T>>> gatherSettled(LoopFuture<? extends T>... futures) {
-        return Gather.of(Arrays.asList(futures), true);
+        return Gather.of(futures, true);
     }
 
     /** As {@link #gatherSettled(LoopFuture[])}, each coroutine first wrapped in a task. */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, never stored or exposed
     public static <T> LoopFuture<List<Outcome<T>>> gatherSettled(Coroutine<? extends T>... coroutines) {
-        return Gather.of(Arrays.asList(coroutines), true);
+        return Gather.of(coroutines, true);
     }
 
     /** As {@link #gatherSettled(LoopFuture[])} for a collection mixing futures and coroutines. */
@@ -302,9 +301,7 @@ public final class Aio {
     }
 
     private static void release(LoopFuture<Void> waiter) {
-        if (!waiter.isDone()) {
-            waiter.setResult(null);
-        }
+        waiter.trySetResult(null);
     }
 
     /**

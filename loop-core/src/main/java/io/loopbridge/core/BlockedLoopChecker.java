@@ -1,5 +1,6 @@
 package io.loopbridge.core;
 
+import io.loopbridge.core.spi.Checks;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -55,11 +56,7 @@ public final class BlockedLoopChecker implements AutoCloseable {
     BlockedLoopChecker(String name, Duration threshold, long stackIntervalNanos) {
         this.stackIntervalNanos = stackIntervalNanos;
         Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(threshold, "threshold");
-        if (threshold.isNegative() || threshold.isZero()) {
-            throw new IllegalArgumentException("blocked-loop threshold must be positive: " + threshold);
-        }
-        this.thresholdNanos = saturatedNanos(threshold);
+        this.thresholdNanos = Checks.saturatedNanos(Checks.requirePositive(threshold, "threshold"));
         this.intervalNanos = Math.clamp(thresholdNanos / 4, TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(1));
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
         thread.start();
@@ -191,14 +188,6 @@ public final class BlockedLoopChecker implements AutoCloseable {
     private static String threadName(Thread t, Task<?> task) {
         String name = t.getName();
         return name.isEmpty() && task != null && t == task.thread ? task.getName() : name;
-    }
-
-    private static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException tooLong) {
-            return Long.MAX_VALUE / 2;
-        }
     }
 
     /** The watchdog's per-loop state; its thread only. */

@@ -1,5 +1,6 @@
 package io.loopbridge.core;
 
+import io.loopbridge.core.spi.IdleStrategy;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -128,7 +129,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
                 schedulerOf = MethodHandles.lookup().unreflectGetter(f)
                         .asType(MethodType.methodType(Executor.class, Thread.class));
                 // A JVM without continuations refuses a custom scheduler only when a thread is made (the
-                // builder's constructor used to refuse it up front): make one, unstarted, and read it back.
+                // builder's constructor does not refuse it up front): make one, unstarted, and read it back.
                 Executor probeScheduler = Runnable::run;
                 Thread probe = (Thread) newVirtualThread.invokeExact(probeScheduler, (String) null,
                         CHARACTERISTICS, (Runnable) () -> { });
@@ -137,7 +138,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
                 }
             } catch (Throwable e) {
                 if (e instanceof Error error) {
-                    throw error; // as before: only a missing or inaccessible method (or refusal) means fallback
+                    throw error; // only a missing or inaccessible method (or a refusal) means fallback
                 }
                 newVirtualThread = null;
                 schedulerOf = null;
@@ -201,7 +202,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
             task.continuation = continuation;
             if (!task.destroyed) {
                 try {
-                    task.loop.schedule(task.step, first);
+                    task.loop.enqueue(task.step, first);
                     return;
                 } catch (RejectedExecutionException closed) {
                     // closed before the step was queued; a step queued and then dropped runs via dropped()
@@ -281,12 +282,6 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
 
     static final class Handoff extends Engine {
         private static final int LOOP = 0, TASK = 1;
-        /**
-         * How long either side polls for the turn before parking. A step is usually a few microseconds, and
-         * unparking a thread on an idle virtual CPU costs tens: a spin that outlasts the typical step saves
-         * two wake-ups per step. Time-bounded, not counted, so that it means the same on any machine.
-         */
-        private static final long SPIN_NANOS = 50_000;
 
         @Override
         String name() {
@@ -302,7 +297,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
         void start(Task<?> task) {
             // The thread starts at the first step, already holding the turn: a task that is created but never
             // runs (closed loop) has no thread to unwind, and a suspended task's stack was frozen only once.
-            task.loop.schedule(task.step, true);
+            task.loop.enqueue(task.step, true);
         }
 
         @Override
@@ -321,11 +316,12 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
             }
         }
 
-        /** One wait for the turn: spin within {@link #SPIN_NANOS} of the start, park after that. */
+        /**
+         * One wait for the turn, spinning first as the loop's {@link IdleStrategy} says: a step usually takes a
+         * few microseconds, and a spin that outlasts it saves two wake-ups per step.
+         */
         private static void pause(Task<?> task, long spinStart) {
-            if (System.nanoTime() - spinStart < SPIN_NANOS) {
-                Thread.onSpinWait();
-            } else {
+            if (!task.loop.idleStrategy().spin(spinStart)) {
                 LockSupport.park(task);
             }
         }
@@ -353,13 +349,13 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
             if (task.destroyed) {
                 unwind(task);
             } else {
-                task.loop.schedule(task.step, false);
+                task.loop.enqueue(task.step, false);
             }
         }
 
         @Override
         void yieldNow(Task<?> task) {
-            task.loop.schedule(task.step, false);
+            task.loop.enqueue(task.step, false);
             suspend(task);
         }
 

@@ -1,21 +1,18 @@
 package io.loopbridge.core;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import io.loopbridge.core.spi.Checks;
+import io.loopbridge.core.spi.IdleStrategy;
+import io.loopbridge.core.spi.LoopSpi;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.WeakHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
-import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,37 +31,23 @@ import org.slf4j.LoggerFactory;
  * were already ready; thread-safe submissions from one thread run in submission order.
  */
 public final class EventLoop implements Executor {
-    private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
+    static final Logger log = LoggerFactory.getLogger(EventLoop.class);
     private static final AtomicInteger COUNTER = new AtomicInteger();
     /** The loop running on this thread: on a loop's own thread, and on its tasks' virtual threads. */
     static final ThreadLocal<EventLoop> RUNNING = new ThreadLocal<>();
-    private static final VarHandle WAKEUP_NEEDED;
-    private static final VarHandle DRAINING;
-    private static final VarHandle STAMP_NEXT;
-    private static final VarHandle STAMPED;
     /** At most one lag sample per this many nanoseconds (per kind: submission, timer). */
     private static final long LAG_SAMPLE_NANOS = 1_000_000;
-    /** The default of {@link Builder#idleSpin}. */
-    static final long DEFAULT_IDLE_SPIN_NANOS = 50_000;
 
     static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            WAKEUP_NEEDED = l.findVarHandle(EventLoop.class, "wakeupNeeded", int.class);
-            DRAINING = l.findVarHandle(EventLoop.class, "draining", int.class);
-            STAMP_NEXT = l.findVarHandle(EventLoop.class, "stampNext", int.class);
-            STAMPED = l.findVarHandle(EventLoop.class, "stamped", Handle.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+        LoopSpi.install(new SpiAccess());
     }
 
     private final String name;
     private final ArrayDeque<Handle> ready = new ArrayDeque<>(256);
     final TimerQueue timers = new TimerQueue();
-    /** Thread-safe submissions: many producers, the loop the only consumer. */
-    private final MpscUnboundedXaddArrayQueue<Handle> inbox = new MpscUnboundedXaddArrayQueue<>(1024);
-    private final IdleWaiter waiter;
+    /** Thread-safe submissions, the idle wait and its wake-up. */
+    private final Inbox inbox;
+    private final IdleStrategy idle;
     private final LoopStats stats = new LoopStats(this);
     final TaskRegistry tasks = new TaskRegistry();
 
@@ -72,38 +55,22 @@ public final class EventLoop implements Executor {
     private volatile Thread thread;
     /** The task whose coroutine step is running now, or null. Loop thread only. */
     Task<?> currentTask;
-    /** 1 while the loop is parked or about to park: only then does a producer need to wake it. */
-    private volatile int wakeupNeeded;
-    /** After close: a CAS token that lets any thread take the consumer's role to drain the inbox. */
-    private volatile int draining;
-    private volatile boolean closed;
-    /** 1 when the loop wants the next thread-safe submission timestamped for a lag sample. */
-    private volatile int stampNext;
-    /** The submission that took the lag sample, published after {@link #stampedAt}; null when none is out. */
-    private Handle stamped;
-    private long stampedAt;
-    /** Debug mode: where each handle was scheduled (weak keys: an entry goes with its handle). */
-    private final Map<Handle, Throwable> origins = Collections.synchronizedMap(new WeakHashMap<>());
+    /** Attachments, close hooks, close cause. */
+    private final LoopResources resources = new LoopResources(this);
     private long lastLagSample = Long.MIN_VALUE / 2;
-    private final List<Runnable> closeHooks = new ArrayList<>(1);
-    private boolean closeHooksRan; // guarded by closeHooks
     private boolean stopping;
     private long timerSequence;
     private long taskCounter;
 
-    /** How long an idle loop polls its inbox before it parks (see waitForWork). */
-    private final long idleSpinNanos;
-    private volatile boolean debug;
-    private volatile long slowCallbackNanos;
-    private volatile ExceptionHandler exceptionHandler;
+    private final DebugMode debug;
+    private final LoopErrors errors;
 
     private EventLoop(Builder b) {
         this.name = b.name != null ? b.name : "loop-" + COUNTER.incrementAndGet();
-        this.debug = b.debug;
-        this.slowCallbackNanos = saturatedNanos(b.slowCallbackDuration);
-        this.exceptionHandler = b.exceptionHandler;
-        this.waiter = b.waiter;
-        this.idleSpinNanos = saturatedNanos(b.idleSpin);
+        this.debug = new DebugMode(b.debug, b.slowCallbackDuration);
+        this.errors = new LoopErrors(this, b.exceptionHandler);
+        this.idle = b.idle;
+        this.inbox = new Inbox(this, b.waiter, b.idle, this::drop);
     }
 
     /**
@@ -133,16 +100,14 @@ public final class EventLoop implements Executor {
      */
     public Handle callSoon(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        return schedule(new Handle(this, callback));
+        return addReady(new Handle(this, callback));
     }
 
     /** {@link #callSoon(Runnable)} for a handle made by this package (e.g. one that must not be dropped). */
-    Handle schedule(Handle h) {
+    Handle addReady(Handle h) {
         checkOpen();
         checkThread("callSoon", "callSoonThreadsafe");
-        if (debug) {
-            origins.put(h, new Throwable("scheduled here"));
-        }
+        debug.scheduled(h);
         ready.add(h);
         return h;
     }
@@ -159,9 +124,7 @@ public final class EventLoop implements Executor {
         checkOpen();
         checkThread("callAt/callLater", "callSoonThreadsafe(() -> loop.callLater(...))");
         TimerHandle t = new TimerHandle(this, callback, whenNanos, timerSequence++);
-        if (debug) {
-            origins.put(t, new Throwable("scheduled here"));
-        }
+        debug.scheduled(t);
         timers.add(t);
         return t;
     }
@@ -182,10 +145,8 @@ public final class EventLoop implements Executor {
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
         Handle h = new Handle(this, callback);
-        if (debug) {
-            origins.put(h, new Throwable("scheduled here"));
-        }
-        schedule(h, false);
+        debug.scheduled(h);
+        enqueue(h, false);
         return h;
     }
 
@@ -199,7 +160,9 @@ public final class EventLoop implements Executor {
     public Handle callSoonThreadsafe(Runnable callback, Runnable onDropped) {
         Objects.requireNonNull(callback, "callback");
         Objects.requireNonNull(onDropped, "onDropped");
-        return submit(new Handle.Owed(this, callback, onDropped));
+        Handle h = new Handle.Owed(this, callback, onDropped);
+        inbox.offer(h);
+        return h;
     }
 
     /** {@link Executor} view of {@link #callSoonThreadsafe}: any thread. */
@@ -210,35 +173,11 @@ public final class EventLoop implements Executor {
     }
 
     /**
-     * Offers a handle to the inbox from any thread. A handle that the loop never runs, because it closed
-     * first, is told through {@link Handle#dropped()}: nothing submitted is silently lost.
-     */
-    Handle submit(Handle h) {
-        if (closed) {
-            throw rejected();
-        }
-        if (stampNext != 0 && STAMP_NEXT.compareAndSet(this, 1, 0)) {
-            stampedAt = System.nanoTime(); // the one lag sample the loop asked for (see runOnce)
-            STAMPED.setRelease(this, h);
-        }
-        inbox.offer(h);
-        if (closed) {
-            // close() may have drained the inbox before our offer; whoever drains last drops it.
-            dropInbox();
-        } else if (wakeupNeeded != 0 && WAKEUP_NEEDED.compareAndSet(this, 1, 0)) {
-            // Dekker pair with waitForWork: our offer is ordered before this read, the loop's flag write
-            // before its isEmpty() check, so at least one of us sees the other.
-            waiter.wakeUp(thread);
-        }
-        return h;
-    }
-
-    /**
      * Takes a cancelled timer out of the heap. Called by TimerHandle.cancel on the loop thread, or, once the
      * loop is closed and its heap cleared, by a coroutine unwinding on any thread: then there is nothing to do.
      */
     void timerCancelled(TimerHandle t) {
-        if (!closed) {
+        if (!inbox.isClosed()) {
             timers.remove(t);
         }
     }
@@ -344,7 +283,7 @@ public final class EventLoop implements Executor {
 
     /** Any thread. */
     public boolean isClosed() {
-        return closed;
+        return inbox.isClosed();
     }
 
     /**
@@ -358,29 +297,63 @@ public final class EventLoop implements Executor {
         if (thread != null) {
             throw new IllegalStateException("Cannot close a running event loop ('" + name + "')");
         }
-        if (closed) {
+        if (inbox.isClosed()) {
             return;
         }
-        closed = true;
-        // The timers go first, before anything below lets a coroutine unwind off the loop: an unwinding
-        // sleep cancels its timer, and once the loop is closed that no longer touches the heap.
-        timers.clear();
-        // Then destroyed: whatever is dropped below may resume a task's thread elsewhere, and it must find
-        // its task destroyed.
+        inbox.close();
+        // The timers go first, before anything below lets a coroutine unwind off the loop: an unwinding sleep
+        // cancels its timer, and once the loop is closed that no longer touches the heap.
+        closing("clearing the timers", timers::clear);
+        // Then destroyed: whatever is dropped below may resume a task's thread elsewhere, and it must find its
+        // task destroyed.
         List<Task<?>> pending = tasks.drain();
         for (Task<?> t : pending) {
             t.destroyed = true;
         }
-        Handle h;
-        while ((h = ready.poll()) != null) {
-            drop(h);
-        }
-        dropInbox();
+        closing("dropping the ready callbacks", () -> {
+            Handle h;
+            while ((h = ready.poll()) != null) {
+                drop(h);
+            }
+        });
+        closing("dropping the inbox", inbox::dropAll);
         for (Task<?> t : pending) {
             reportFromAnyThread(new ErrorContext("Task was destroyed but it is pending!", null, t, null));
-            t.destroy();
+            closing("destroying " + t, t::destroy);
         }
-        runCloseHooks();
+        resources.runCloseHooks();
+    }
+
+    /**
+     * One step of close(). A dead loop may have left any state behind; a step that fails on it is reported,
+     * and the steps after it still run: every handle is told and every task destroyed, whatever happened.
+     */
+    private void closing(String step, Runnable action) {
+        try {
+            action.run();
+        } catch (Throwable e) {
+            callExceptionHandler(ErrorContext.of("Exception while closing event loop '" + name + "': " + step, e));
+        }
+    }
+
+    /** {@link #close()} of a loop whose thread died of {@code cause}; see {@link LoopSpi#close}. */
+    void close(Throwable cause) {
+        if (thread == null && !inbox.isClosed()) {
+            resources.setCloseCause(cause); // before anything is dropped: whoever is told can ask why
+        }
+        close();
+    }
+
+    Throwable closeCause() {
+        return resources.closeCause();
+    }
+
+    <T> T attachment(LoopSpi.Key<T> key, Function<? super EventLoop, ? extends T> ifAbsent) {
+        return resources.attachment(key, ifAbsent);
+    }
+
+    <T> T removeAttachment(LoopSpi.Key<T> key) {
+        return resources.removeAttachment(key);
     }
 
     /**
@@ -389,28 +362,7 @@ public final class EventLoop implements Executor {
      * A hook that throws goes to the exception handler. Any thread.
      */
     public void onClose(Runnable hook) {
-        Objects.requireNonNull(hook, "hook");
-        synchronized (closeHooks) {
-            if (!closeHooksRan) {
-                closeHooks.add(hook);
-                return;
-            }
-        }
-        hook.run();
-    }
-
-    private void runCloseHooks() {
-        synchronized (closeHooks) {
-            closeHooksRan = true;
-            for (Runnable hook : closeHooks) {
-                try {
-                    hook.run();
-                } catch (RuntimeException e) {
-                    callExceptionHandler(ErrorContext.of("Exception in close hook " + hook, e));
-                }
-            }
-            closeHooks.clear();
-        }
+        resources.onClose(hook);
     }
 
     // ---- tasks and futures ------------------------------------------------------------------------
@@ -469,12 +421,12 @@ public final class EventLoop implements Executor {
 
     /** Replaces the exception handler (null restores the default): {@code set_exception_handler}. Any thread. */
     public void setExceptionHandler(ExceptionHandler handler) {
-        this.exceptionHandler = handler;
+        errors.setHandler(handler);
     }
 
     /** The handler set, or null for the default: {@code get_exception_handler}. Any thread. */
     public ExceptionHandler getExceptionHandler() {
-        return exceptionHandler;
+        return errors.handler();
     }
 
     /**
@@ -482,62 +434,17 @@ public final class EventLoop implements Executor {
      * fails: {@code loop.call_exception_handler}. Any thread; the handler runs on the caller's thread.
      */
     public void callExceptionHandler(ErrorContext context) {
-        Objects.requireNonNull(context, "context");
-        ExceptionHandler h = exceptionHandler;
-        if (h != null) {
-            try {
-                h.handle(this, context);
-                return;
-            } catch (Throwable t) {
-                logError(new ErrorContext("Unhandled error in exception handler", t, null, null));
-                // and the original error is logged below, as asyncio does
-            }
-        }
-        logError(context);
+        errors.report(context);
     }
 
-    /** The default handler, which must not fail either: a culprit's toString() may throw. */
-    private void logError(ErrorContext context) {
-        try {
-            defaultExceptionHandler(context);
-        } catch (Throwable t) {
-            log.error("Exception in default exception handler [loop {}]", name, t);
-        }
-    }
-
-    /** The default handler: an SLF4J error log with the loop, the message, the culprit and the stack. */
+    /** The default handler, an SLF4J error log with the loop, the message, the culprit and the stack: {@code default_exception_handler}. */
     public void defaultExceptionHandler(ErrorContext context) {
-        StringBuilder sb = new StringBuilder(context.message()).append(" [loop ").append(name).append(']');
-        if (context.future() != null) {
-            sb.append(" future: ").append(context.future());
-        }
-        Handle h = context.handle();
-        if (h != null) {
-            sb.append(" handle: ").append(h);
-            Throwable origin = h.origin();
-            if (origin != null) {
-                log.error(sb.append(" (scheduled at the origin below)").toString(), origin);
-            }
-        }
-        log.error(sb.toString(), context.exception());
+        errors.log(context);
     }
 
-    /**
-     * Reports on the loop's thread when the loop is open (the handler's usual thread), else right here. A
-     * report the loop never runs because it closes first is made by whoever drops it: never lost.
-     */
+    /** Reports on the loop's thread if it is open, else here: never lost. Any thread. */
     void reportFromAnyThread(ErrorContext context) {
-        Runnable report = () -> callExceptionHandler(context);
-        try {
-            submit(new Handle(this, report) {
-                @Override
-                void dropped() {
-                    report.run();
-                }
-            });
-        } catch (RejectedExecutionException closed) {
-            report.run();
-        }
+        errors.reportFromAnyThread(context);
     }
 
     /**
@@ -545,26 +452,22 @@ public final class EventLoop implements Executor {
      * were scheduled. Any thread; takes effect from the next iteration.
      */
     public void setDebug(boolean enabled) {
-        this.debug = enabled;
+        debug.setEnabled(enabled);
     }
 
     /** {@code loop.get_debug}. Any thread. */
     public boolean isDebug() {
-        return debug;
+        return debug.enabled();
     }
 
     /** {@code loop.slow_callback_duration}: the threshold for the debug-mode warning (default 100 ms). Any thread. */
     public void setSlowCallbackDuration(Duration threshold) {
-        Objects.requireNonNull(threshold, "threshold");
-        if (threshold.isNegative()) {
-            throw new IllegalArgumentException("slow callback duration must not be negative: " + threshold);
-        }
-        this.slowCallbackNanos = saturatedNanos(threshold);
+        debug.setSlowCallbackDuration(threshold);
     }
 
     /** The debug-mode slow-callback threshold. Any thread. */
     public Duration getSlowCallbackDuration() {
-        return Duration.ofNanos(slowCallbackNanos);
+        return debug.slowCallbackDuration();
     }
 
     /** The loop's name, as used in logs, errors and metrics. Any thread. */
@@ -584,70 +487,67 @@ public final class EventLoop implements Executor {
 
     @Override
     public String toString() {
-        return "EventLoop[" + name + (closed ? ", closed" : thread != null ? ", running" : "") + "]";
+        return "EventLoop[" + name + (isClosed() ? ", closed" : thread != null ? ", running" : "") + "]";
     }
 
     // ---- the heart: one iteration (asyncio's _run_once) ---------------------------------------------
 
+    /**
+     * One iteration, asyncio's {@code _run_once}, and the only place callbacks are called: wait if there is
+     * nothing to do (until the next timer or a submission), take the submissions, then the due timers, then
+     * run what is ready now. What these callbacks schedule waits for the next iteration.
+     */
     private void runOnce() {
-        // Sleep only when there is nothing to do now; wake at the next deadline or on a submission.
         if (ready.isEmpty() && !stopping && inbox.isEmpty()) {
-            TimerHandle next = timers.peek();
-            long timeout = next == null ? -1 : Math.max(0, next.when - time());
+            long timeout = untilNextTimer();
             if (timeout != 0) {
-                waitForWork(timeout);
+                inbox.awaitWork(timeout);
             }
         }
         long now = time();
-        // Lag is sampled, at most once per LAG_SAMPLE_NANOS: the loop asks the next submitter to stamp its
-        // handle, and records the first due timer. A nanoTime per submission and a histogram record per
-        // iteration cost a busy loop a third of its throughput; one sample a millisecond costs nothing.
         LongConsumer lag = stats.lagRecorder();
-        boolean sampleTimer = false;
-        if (lag != null && now - lastLagSample >= LAG_SAMPLE_NANOS) {
+        boolean sampleLag = lag != null && now - lastLagSample >= LAG_SAMPLE_NANOS;
+        if (sampleLag) {
             lastLagSample = now;
-            sampleTimer = true;
-            if (STAMPED.getAcquire(this) == null) {
-                STAMP_NEXT.setOpaque(this, 1); // one stamp out at a time: its time and handle stay a pair
-            }
+            inbox.requestLagStamp();
         }
-        // Thread-safe submissions join the ready queue as if call_soon had been called when they arrived: those
-        // that were there when the drain began. Producers faster than the loop must not keep it draining for
-        // ever, with nothing run and the ready queue growing.
-        Handle h;
-        for (int n = inbox.size(); n > 0 && (h = inbox.relaxedPoll()) != null; n--) {
-            // Read per handle, not once before the drain: the submitter publishes its stamp before it offers
-            // the handle, so it is visible once the handle is, but it may arrive in the middle of this drain.
-            if (h == STAMPED.getAcquire(this)) {
-                if (lag != null) {
-                    lag.accept(Math.max(0, now - stampedAt));
-                }
-                STAMPED.setOpaque(this, null);
-            }
-            ready.add(h);
-        }
-        // Due timers join behind what was already ready.
+        inbox.drainInto(ready, now, lag);
+        takeDueTimers(now, sampleLag ? lag : null);
+        runReady(now);
+    }
+
+    /** Nanoseconds until the next timer is due (0 if one is), or -1 with no timer. */
+    private long untilNextTimer() {
+        TimerHandle next = timers.peek();
+        return next == null ? -1 : Math.max(0, next.when - time());
+    }
+
+    /** Due timers join the ready queue behind what is already there; the first one's lateness is a lag sample. */
+    private void takeDueTimers(long now, LongConsumer lag) {
         TimerHandle t = timers.peek();
-        if (t != null && t.when - now <= 0) {
-            if (sampleTimer) {
-                lag.accept(now - t.when);
-            }
-            do {
-                ready.add(timers.poll());
-            } while ((t = timers.peek()) != null && t.when - now <= 0);
+        if (t == null || t.when - now > 0) {
+            return;
         }
-        // Run only what is ready now: what these callbacks schedule waits for the next iteration.
+        if (lag != null) {
+            lag.accept(now - t.when);
+        }
+        do {
+            ready.add(timers.poll());
+        } while ((t = timers.peek()) != null && t.when - now <= 0);
+    }
+
+    private void runReady(long now) {
         int ntodo = ready.size();
         int ran = 0;
-        boolean timed = debug;
+        boolean timed = debug.enabled();
         for (int i = 0; i < ntodo; i++) {
-            h = ready.poll();
+            Handle h = ready.poll();
             if (h.isCancelled()) {
                 continue;
             }
             ran++;
             if (timed) {
-                runTimed(h);
+                debug.runTimed(this, h, this::runHandle);
             } else {
                 runHandle(h);
             }
@@ -666,80 +566,6 @@ public final class EventLoop implements Executor {
             callExceptionHandler(new ErrorContext("Exception in callback " + h, e, null, h));
         } finally {
             stats.stepEnded();
-        }
-    }
-
-    private void runTimed(Handle h) {
-        long t0 = System.nanoTime();
-        runHandle(h);
-        long took = System.nanoTime() - t0;
-        if (took >= slowCallbackNanos) {
-            stats.slowCallback();
-            log.warn("Executing {} took {} ms [loop {}]", h, String.format("%.3f", took / 1e6), name, h.origin());
-        }
-    }
-
-    private void waitForWork(long timeoutNanos) {
-        if (idleSpinNanos > 0 && spinForWork(timeoutNanos)) {
-            return;
-        }
-        WAKEUP_NEEDED.setVolatile(this, 1);
-        try {
-            if (inbox.isEmpty()) {
-                waiter.waitForWork(timeoutNanos);
-            }
-        } finally {
-            // A producer that still sees 1 only costs us one spurious wake-up later.
-            WAKEUP_NEEDED.setOpaque(this, 0);
-        }
-        if (Thread.interrupted()) {
-            // An interrupt flag left set (by a callback restoring it, say) would make every park return at
-            // once: an idle loop spinning a core. Like Netty's loops we clear it; stop() is how to stop a loop.
-            log.debug("Event loop '{}' woke up because its thread was interrupted; use stop() to stop it", name);
-        }
-    }
-
-    /**
-     * Polls the inbox for up to {@link #idleSpinNanos} (or until the next timer is due) before the loop parks.
-     * Waking a parked thread costs the producer a system call and the loop the scheduler's latency, which on
-     * an idle virtual CPU is tens of microseconds: more than a whole round trip between two busy loops. A
-     * loop that hears back within the spin (a reply from another loop, a caller's next request) never pays
-     * it, and producers see {@code wakeupNeeded == 0}, so they skip the unpark too. The spin costs an idle
-     * loop at most that much CPU per idle period.
-     *
-     * @return true if work arrived or the timer fell due, false if the loop should park
-     */
-    private boolean spinForWork(long timeoutNanos) {
-        long budget = timeoutNanos < 0 ? idleSpinNanos : Math.min(idleSpinNanos, timeoutNanos);
-        long start = System.nanoTime();
-        for (int i = 1; inbox.isEmpty(); i++) {
-            Thread.onSpinWait();
-            if ((i & 31) == 0 && System.nanoTime() - start >= budget) {
-                return budget == timeoutNanos; // the timer is due: no need to park
-            }
-        }
-        return true;
-    }
-
-    /**
-     * After close: drop whatever is in the inbox, telling each handle. Any thread; one drains at a time and
-     * the others wait for it (it may be telling their own handles), so that close(), or a submit() that found
-     * the loop closed, returns only when everything it could have submitted has been told.
-     */
-    private void dropInbox() {
-        while (!inbox.isEmpty() || draining != 0) {
-            if (!DRAINING.compareAndSet(this, 0, 1)) {
-                Thread.yield();
-                continue;
-            }
-            try {
-                Handle h;
-                while ((h = inbox.poll()) != null) {
-                    drop(h);
-                }
-            } finally {
-                DRAINING.setVolatile(this, 0);
-            }
         }
     }
 
@@ -762,7 +588,12 @@ public final class EventLoop implements Executor {
 
     /** Debug mode: where {@code h} was scheduled, or null. */
     Throwable originOf(Handle h) {
-        return origins.isEmpty() ? null : origins.get(h);
+        return debug.originOf(h);
+    }
+
+    /** How this loop's waits spin before they park (its idle wait, and the fallback engine's handoff). */
+    IdleStrategy idleStrategy() {
+        return idle;
     }
 
     int inboxSize() {
@@ -796,42 +627,32 @@ public final class EventLoop implements Executor {
     }
 
     void checkOpen() {
-        if (closed) {
+        if (inbox.isClosed()) {
             throw rejected();
         }
     }
 
-    private RejectedExecutionException rejected() {
+    RejectedExecutionException rejected() {
         return new RejectedExecutionException("Event loop '" + name + "' is closed");
     }
 
     /**
-     * Adds a handle made by this package (a task's step) to the ready queue, or to the inbox when the
-     * caller is not the loop: a virtual thread may be unparked by any thread. {@code owner} says the
-     * caller is entitled to the loop anyway (it holds the loop's confinement, e.g. createTask before run).
+     * Queues a handle made by this package (a task's step) from any thread: to the ready queue on the loop,
+     * else to the inbox (a virtual thread may be unparked by any thread). {@code owner} says the caller is
+     * entitled to the loop anyway (it holds the loop's confinement, e.g. createTask before run).
      */
-    void schedule(Handle h, boolean owner) {
+    void enqueue(Handle h, boolean owner) {
         if (owner || inLoop()) {
             checkOpen();
             ready.add(h);
         } else {
-            submit(h);
+            inbox.offer(h);
         }
     }
 
+    /** Loop time {@code delay} from now; a huge delay saturates to "never", not an overflow into the past. */
     long deadline(Duration delay) {
-        // Saturate: a huge delay is "never", not an overflow into the past.
-        long nanos = Math.max(Math.min(saturatedNanos(delay), Long.MAX_VALUE / 2), Long.MIN_VALUE / 2);
-        return time() + nanos;
-    }
-
-    /** {@link Duration#toNanos()} without its ArithmeticException: past ~292 years is as good as for ever. */
-    static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException tooLong) {
-            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
-        }
+        return time() + Checks.saturatedNanos(delay);
     }
 
     /** Builds an {@link EventLoop}. Not thread-safe. */
@@ -841,7 +662,7 @@ public final class EventLoop implements Executor {
         private Duration slowCallbackDuration = Duration.ofMillis(100);
         private ExceptionHandler exceptionHandler;
         private IdleWaiter waiter = IdleWaiter.PARKING;
-        private Duration idleSpin = Duration.ofNanos(Long.getLong("loopbridge.idleSpinNanos", DEFAULT_IDLE_SPIN_NANOS));
+        private IdleStrategy idle = IdleStrategy.DEFAULT;
 
         private Builder() {
         }
@@ -860,11 +681,7 @@ public final class EventLoop implements Executor {
 
         /** The debug-mode slow-callback threshold; default 100 ms. */
         public Builder slowCallbackDuration(Duration threshold) {
-            Objects.requireNonNull(threshold, "threshold");
-            if (threshold.isNegative()) {
-                throw new IllegalArgumentException("slow callback duration must not be negative: " + threshold);
-            }
-            this.slowCallbackDuration = threshold;
+            this.slowCallbackDuration = Checks.requireNonNegative(threshold, "threshold");
             return this;
         }
 
@@ -882,11 +699,7 @@ public final class EventLoop implements Executor {
          * runs out of work. {@link Duration#ZERO} parks at once, as Netty's loops do.
          */
         public Builder idleSpin(Duration spin) {
-            Objects.requireNonNull(spin, "spin");
-            if (spin.isNegative()) {
-                throw new IllegalArgumentException("idle spin must not be negative: " + spin);
-            }
-            this.idleSpin = spin;
+            this.idle = IdleStrategy.spinFor(spin);
             return this;
         }
 

@@ -1,6 +1,7 @@
 package io.loopbridge.core;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -33,6 +34,11 @@ final class Gather<R> extends LoopFuture<List<R>> {
         super(loop);
         this.children = children;
         this.settled = settled;
+    }
+
+    /** {@link #of(Collection, boolean)} of a varargs array (read, never kept). */
+    static <R> LoopFuture<List<R>> of(Object[] futuresOrCoroutines, boolean settled) {
+        return of(Arrays.asList(futuresOrCoroutines), settled);
     }
 
     /** Gathers futures and coroutines (each coroutine becomes a task on the loop). */

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  *
  * @param <T> the result type
  */
-public class LoopFuture<T> {
+public sealed class LoopFuture<T> permits Task, Gather {
     static final int PENDING = 0, FINISHED = 1, CANCELLED = 2;
 
     private static final Cleaner CLEANER = Cleaner.create(r -> {
@@ -118,6 +118,20 @@ public class LoopFuture<T> {
     public void setResult(T result) {
         loop.checkThread("setResult", "loop.callSoonThreadsafe(() -> future.setResult(v))");
         complete(result, null);
+    }
+
+    /**
+     * Sets the result unless the future is already done (cancelled, typically) and says whether it did:
+     * asyncio's {@code _set_result_unless_cancelled}, Netty's {@code Promise.trySuccess}. For a waker that
+     * may find its waiter cancelled. Loop thread only.
+     */
+    public final boolean trySetResult(T result) {
+        loop.checkThread("trySetResult", "loop.callSoonThreadsafe(() -> future.trySetResult(v))");
+        if (state != PENDING) {
+            return false;
+        }
+        complete(result, null);
+        return true;
     }
 
     /** Marks the future failed: {@code Future.set_exception}. Loop thread only. */
@@ -290,7 +304,7 @@ public class LoopFuture<T> {
                 // If the loop closes before running it (e.g. stopped right after this iteration), it runs
                 // on the closing thread: whoever waits on this future is never left hanging.
                 Runnable run = () -> callback.accept(this);
-                loop.schedule(new Handle.Owed(loop, run, run));
+                loop.addReady(new Handle.Owed(loop, run, run));
             }
         }
     }

@@ -111,14 +111,8 @@ public final class LoopStats {
         return loop.inboxSize();
     }
 
-    /**
-     * Installs the receiver of lag samples: nanoseconds from a thread-safe submission, or a timer's deadline,
-     * to the moment the loop took it. The loop calls it on its own thread with samples, at most one
-     * submission and one timer per millisecond: it asks the next submitter to timestamp its handle, so
-     * producers pay one {@code nanoTime} per millisecond, not one per submission. Null turns it off.
-     * Thread-safe.
-     */
-    public void setLagRecorder(LongConsumer recorder) {
+    /** See {@link io.loopbridge.core.spi.LoopSpi#setLagRecorder}. */
+    void setLagRecorder(LongConsumer recorder) {
         this.lagRecorder = recorder;
     }
 

@@ -20,6 +20,22 @@ import java.util.concurrent.Executor;
  *
  * <p>Thread-safety: as {@link LoopFuture}. {@link #getName()} and {@link #getStack()} may be called anywhere.
  *
+ * <h2>States</h2>
+ * <pre>
+ *   createTask --> SCHEDULED --(the loop runs its step)--> RUNNING --(returns or throws)--> DONE
+ *                     ^                                       |         finished | failed | cancelled
+ *                     |  the future is done (wakeUp),         |  awaits a pending future or sleeps
+ *                     |  or at once for sleep(0)              |  (fast engine: or a JDK blocking call)
+ *                     |                                       v
+ *                     +---------------------------------- SUSPENDED
+ *
+ *   not DONE --(the loop closes)--> destroyed: cancelled, and the coroutine unwinds off the loop through
+ *                                   CoroutineExit, an Error, which catch (Exception e) does not stop
+ * </pre>
+ * A {@link CancellationException} out of the coroutine ends it cancelled, any other throwable failed.
+ * {@code started}, {@code suspended}, {@code waitingOn}, {@code mustCancel} and {@code destroyed} below hold it;
+ * a cancel request sets {@code mustCancel} (delivered at the next resumption) or cancels {@code waitingOn}.
+ *
  * @param <T> the result type
  */
 public final class Task<T> extends LoopFuture<T> {

@@ -181,8 +181,8 @@ public final class TaskGroup {
 
     private void taskDone(Task<?> task) {
         tasks.remove(task);
-        if (onCompleted != null && tasks.isEmpty() && !onCompleted.isDone()) {
-            onCompleted.setResult(null);
+        if (onCompleted != null && tasks.isEmpty()) {
+            onCompleted.trySetResult(null);
         }
         if (task.isCancelled()) {
             return;

@@ -750,10 +750,10 @@ class EventLoopTest {
     /** asyncio guards its default handler too: "Exception in default exception handler". */
     @Test
     void theDefaultHandlerFailingIsLoggedNotThrown() {
-        LoopFuture<Object> f = new LoopFuture<>(loop) {
+        RuntimeException unprintable = new RuntimeException() {
             @Override
-            public String toString() {
-                throw new UnsupportedOperationException("future toString failed");
+            public String getMessage() {
+                throw new UnsupportedOperationException("exception message failed");
             }
         };
         for (ExceptionHandler handler : java.util.Arrays.asList(null, (ExceptionHandler) (l, c) -> {
@@ -761,9 +761,9 @@ class EventLoopTest {
         })) {
             loop.setExceptionHandler(handler);
             try (LogCapture logs = new LogCapture()) {
-                loop.callExceptionHandler(new ErrorContext("something failed", null, f, null));
+                loop.callExceptionHandler(new ErrorContext("something failed", unprintable, null, null));
                 assertThat(logs.text()).contains("Exception in default exception handler [loop under-test]",
-                        "future toString failed");
+                        "exception message failed");
             }
         }
     }

@@ -94,7 +94,7 @@ class LoopStatsTest {
     @Test
     void lagSamplingGoesOnUnderAFloodFromManyThreads() throws Exception {
         java.util.concurrent.atomic.AtomicInteger samples = new java.util.concurrent.atomic.AtomicInteger();
-        loop.stats().setLagRecorder(nanos -> samples.incrementAndGet());
+        io.loopbridge.core.spi.LoopSpi.setLagRecorder(loop, nanos -> samples.incrementAndGet());
         try (LoopThread _ = new LoopThread(loop)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             java.util.List<Thread> producers = new java.util.ArrayList<>();
@@ -116,7 +116,7 @@ class LoopStatsTest {
             }
             assertThat(samples.get()).as("lag samples, at most one a millisecond, during the flood").isGreaterThanOrEqualTo(200);
         } finally {
-            loop.stats().setLagRecorder(null);
+            io.loopbridge.core.spi.LoopSpi.setLagRecorder(loop, null);
         }
     }
 
@@ -124,7 +124,7 @@ class LoopStatsTest {
     void theLagRecorderGetsSamplesForThreadsafeSubmissionsAndTimers() throws Exception {
         CopyOnWriteArrayList<Long> samples = new CopyOnWriteArrayList<>();
         CopyOnWriteArrayList<Thread> recordedOn = new CopyOnWriteArrayList<>();
-        loop.stats().setLagRecorder(nanos -> {
+        io.loopbridge.core.spi.LoopSpi.setLagRecorder(loop, nanos -> {
             samples.add(nanos);
             recordedOn.add(Thread.currentThread());
         });
@@ -148,7 +148,7 @@ class LoopStatsTest {
                     .isLessThan(TimeUnit.SECONDS.toNanos(10));
             assertThat(recordedOn).containsOnly(lt.thread);
 
-            loop.stats().setLagRecorder(null);
+            io.loopbridge.core.spi.LoopSpi.setLagRecorder(loop, null);
             lt.call(() -> {
                 samples.clear();
                 return null;

@@ -336,12 +336,7 @@ class ThreadsafeSubmissionStressTest {
                             if ((seq & 1) == 0) {
                                 loop.callSoonThreadsafe(body);
                             } else {
-                                loop.submit(new Handle(loop, body) {
-                                    @Override
-                                    void dropped() {
-                                        dropped.incrementAndGet();
-                                    }
-                                });
+                                loop.callSoonThreadsafe(body, dropped::incrementAndGet);
                             }
                             accepted[id]++;
                         } catch (RejectedExecutionException e) {

@@ -2,6 +2,7 @@ package io.loopbridge.metrics;
 
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopStats;
+import io.loopbridge.core.spi.LoopSpi;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -104,7 +105,7 @@ public final class LoopMetrics implements MeterBinder, AutoCloseable {
                 .maximumExpectedValue(Duration.ofSeconds(10))
                 .tags(tags).register(registry);
         meters.add(lag);
-        s.setLagRecorder(nanos -> lag.record(nanos, TimeUnit.NANOSECONDS));
+        LoopSpi.setLagRecorder(loop, nanos -> lag.record(nanos, TimeUnit.NANOSECONDS));
         loop.onClose(this::close);
     }
 
@@ -120,7 +121,7 @@ public final class LoopMetrics implements MeterBinder, AutoCloseable {
         if (registry == null) {
             return;
         }
-        loop.stats().setLagRecorder(null);
+        LoopSpi.setLagRecorder(loop, null);
         for (Meter m : meters) {
             registry.remove(m);
         }

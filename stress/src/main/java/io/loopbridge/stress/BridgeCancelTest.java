@@ -1,5 +1,9 @@
 package io.loopbridge.stress;
 
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
 import io.loopbridge.bridge.Bridge;
 import io.loopbridge.core.Aio;
 import io.loopbridge.core.EventLoop;
@@ -14,10 +18,6 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
-
-import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
-import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
-import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
  * {@code Bridge.runCoroutineThreadsafe(...).cancel(true)} from a foreign thread while the task runs to

@@ -1,10 +1,10 @@
 package io.loopbridge.core.sync;
 
+import io.loopbridge.core.LoopFuture;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
-import io.loopbridge.core.LoopFuture;
 
 /**
  * A condition variable for tasks of one loop: {@code asyncio.Condition} (CPython 3.13). It owns (or
@@ -137,9 +137,8 @@ public final class LoopCondition extends LoopBound {
             if (woken >= n) {
                 break;
             }
-            if (!fut.isDone()) {
+            if (fut.trySetResult(false)) {
                 woken++;
-                fut.setResult(false);
             }
         }
     }

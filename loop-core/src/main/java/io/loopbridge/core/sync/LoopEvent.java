@@ -1,7 +1,7 @@
 package io.loopbridge.core.sync;
 
-import java.util.ArrayDeque;
 import io.loopbridge.core.LoopFuture;
+import java.util.ArrayDeque;
 
 /**
  * A flag tasks can wait for: {@code asyncio.Event}. Initially clear. {@link #set()} wakes every waiting
@@ -14,6 +14,10 @@ public final class LoopEvent extends LoopBound {
     private final ArrayDeque<LoopFuture<Boolean>> waiters = new ArrayDeque<>();
     private boolean value;
 
+    /** A new event, not set: {@code asyncio.Event()}. */
+    public LoopEvent() {
+    }
+
     /** {@code Event.is_set()}. */
     public boolean isSet() {
         return value;
@@ -25,9 +29,7 @@ public final class LoopEvent extends LoopBound {
         if (!value) {
             value = true;
             for (LoopFuture<Boolean> fut : waiters) {
-                if (!fut.isDone()) {
-                    fut.setResult(true);
-                }
+                fut.trySetResult(true);
             }
         }
     }

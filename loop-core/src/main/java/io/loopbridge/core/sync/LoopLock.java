@@ -1,8 +1,8 @@
 package io.loopbridge.core.sync;
 
+import io.loopbridge.core.LoopFuture;
 import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;
-import io.loopbridge.core.LoopFuture;
 
 /**
  * A mutual-exclusion lock for tasks of one loop: {@code asyncio.Lock}. Not owned by a task (any task may
@@ -22,6 +22,10 @@ import io.loopbridge.core.LoopFuture;
 public final class LoopLock extends LoopBound {
     private final ArrayDeque<LoopFuture<Boolean>> waiters = new ArrayDeque<>();
     private boolean locked;
+
+    /** A new lock, not held: {@code asyncio.Lock()}. */
+    public LoopLock() {
+    }
 
     /** Whether the lock is held: {@code Lock.locked()}. */
     public boolean isLocked() {
@@ -91,8 +95,8 @@ public final class LoopLock extends LoopBound {
     private void wakeUpFirst() {
         LoopFuture<Boolean> first = waiters.peek();
         // A done head is already woken and about to take the lock.
-        if (first != null && !first.isDone()) {
-            first.setResult(true);
+        if (first != null) {
+            first.trySetResult(true);
         }
     }
 

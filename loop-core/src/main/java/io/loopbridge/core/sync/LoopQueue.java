@@ -1,12 +1,12 @@
 package io.loopbridge.core.sync;
 
+import io.loopbridge.core.LoopFuture;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Queue;
-import io.loopbridge.core.LoopFuture;
 
 /**
  * A queue for producer and consumer tasks of one loop: {@code asyncio.Queue}, {@code LifoQueue} and
@@ -178,11 +178,8 @@ public final class LoopQueue<E> extends LoopBound {
     /** Wakes the first waiter not yet done, dropping it from the queue of waiters. */
     private static void wakeUpNext(ArrayDeque<LoopFuture<Void>> waiters) {
         LoopFuture<Void> waiter;
-        while ((waiter = waiters.poll()) != null) {
-            if (!waiter.isDone()) {
-                waiter.setResult(null);
-                break;
-            }
+        while ((waiter = waiters.poll()) != null && !waiter.trySetResult(null)) {
+            // a cancelled waiter: try the next
         }
     }
 

@@ -1,8 +1,8 @@
 package io.loopbridge.core.sync;
 
+import io.loopbridge.core.LoopFuture;
 import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;
-import io.loopbridge.core.LoopFuture;
 
 /**
  * A counter of permits for tasks of one loop: {@code asyncio.Semaphore}, with CPython 3.12's fixes.
@@ -13,7 +13,7 @@ import io.loopbridge.core.LoopFuture;
  * gives it back and the next waiter is woken. Thread-safety: loop thread only (its tasks and callbacks);
  * bound to the first loop that makes a task wait on it.
  */
-public class LoopSemaphore extends LoopBound {
+public sealed class LoopSemaphore extends LoopBound permits LoopBoundedSemaphore {
     private final ArrayDeque<LoopFuture<Boolean>> waiters = new ArrayDeque<>();
     /** Free permits; a woken waiter's permit is already taken off when it is woken. */
     int value;
@@ -99,9 +99,8 @@ public class LoopSemaphore extends LoopBound {
     /** Hands a permit to the first waiter not yet woken; false if there is none. */
     private boolean wakeUpNext() {
         for (LoopFuture<Boolean> fut : waiters) {
-            if (!fut.isDone()) {
+            if (fut.trySetResult(true)) {
                 value--;
-                fut.setResult(true);
                 return true;
             }
         }

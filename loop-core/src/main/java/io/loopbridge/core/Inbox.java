@@ -1,0 +1,192 @@
+package io.loopbridge.core;
+
+import io.loopbridge.core.spi.IdleStrategy;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import org.jctools.queues.MpscUnboundedXaddArrayQueue;
+
+/**
+ * A loop's thread-safe side: the queue other threads submit to, the wake-up of an idle loop, the lag stamp,
+ * and the drop of what is left when the loop closes. Many producers, one consumer (the loop's thread, or
+ * after close whoever drops).
+ *
+ * <p>Waking: the loop sets {@code wakeupNeeded} before its last look at the queue and parks only if it is
+ * still empty; a producer offers first and wakes only if it then sees the flag (a Dekker pair: at least one
+ * of them sees the other). A loop that is spinning, or busy, costs its producers no system call.
+ *
+ * <p>Lag: when the loop wants a sample, the next producer timestamps its handle before offering it; the loop
+ * recognises that handle when it takes it. One stamp is out at a time, so a time and its handle stay a pair.
+ */
+final class Inbox {
+    private static final VarHandle WAKEUP_NEEDED;
+    private static final VarHandle DRAINING;
+    private static final VarHandle STAMP_NEXT;
+    private static final VarHandle STAMPED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            WAKEUP_NEEDED = l.findVarHandle(Inbox.class, "wakeupNeeded", int.class);
+            DRAINING = l.findVarHandle(Inbox.class, "draining", int.class);
+            STAMP_NEXT = l.findVarHandle(Inbox.class, "stampNext", int.class);
+            STAMPED = l.findVarHandle(Inbox.class, "stamped", Handle.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final EventLoop loop;
+    private final MpscUnboundedXaddArrayQueue<Handle> queue = new MpscUnboundedXaddArrayQueue<>(1024);
+    private final IdleWaiter waiter;
+    private final IdleStrategy idle;
+    /** 1 while the loop is parked or about to park: only then does a producer need to wake it. */
+    private volatile int wakeupNeeded;
+    /** After close: a CAS token that lets any thread take the consumer's role to drop what is left. */
+    private volatile int draining;
+    private volatile boolean closed;
+    /** 1 when the loop wants the next submission timestamped for a lag sample. */
+    private volatile int stampNext;
+    /** The submission that took the lag sample, published after {@link #stampedAt}; null when none is out. */
+    private Handle stamped;
+    private long stampedAt;
+    /** Told of each handle dropped after close. */
+    private final Consumer<Handle> onDropped;
+
+    Inbox(EventLoop loop, IdleWaiter waiter, IdleStrategy idle, Consumer<Handle> onDropped) {
+        this.loop = loop;
+        this.waiter = waiter;
+        this.idle = idle;
+        this.onDropped = onDropped;
+    }
+
+    // ---- any thread -------------------------------------------------------------------------------
+
+    /**
+     * Queues {@code h} for the loop and wakes it if it is parked. A handle the loop never takes, because it
+     * closed first, is dropped (told through {@link Handle#dropped()}): nothing offered is silently lost.
+     *
+     * @throws RejectedExecutionException if the loop is already closed (then {@code h} is not told)
+     */
+    void offer(Handle h) {
+        if (closed) {
+            throw loop.rejected();
+        }
+        if (stampNext != 0 && STAMP_NEXT.compareAndSet(this, 1, 0)) {
+            stampedAt = System.nanoTime();
+            STAMPED.setRelease(this, h);
+        }
+        queue.offer(h);
+        if (closed) {
+            dropAll(); // close() may have dropped before our offer: whoever drops last tells this one
+        } else if (wakeupNeeded != 0 && WAKEUP_NEEDED.compareAndSet(this, 1, 0)) {
+            waiter.wakeUp(loop.thread());
+        }
+    }
+
+    boolean isEmpty() {
+        return queue.isEmpty();
+    }
+
+    int size() {
+        return queue.size();
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    // ---- the loop's thread ------------------------------------------------------------------------
+
+    /**
+     * Waits until a submission arrives, {@code timeoutNanos} pass (negative: no timeout) or the waiter returns
+     * early: spins first ({@link IdleStrategy}), then parks through the waiter.
+     */
+    void awaitWork(long timeoutNanos) {
+        long start = System.nanoTime();
+        long budget = timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos;
+        while (queue.isEmpty()) {
+            if (!idle.spin(start, budget)) {
+                if (System.nanoTime() - start < budget) {
+                    park(timeoutNanos < 0 ? -1 : budget - (System.nanoTime() - start));
+                }
+                return;
+            }
+        }
+    }
+
+    private void park(long timeoutNanos) {
+        WAKEUP_NEEDED.setVolatile(this, 1);
+        try {
+            if (queue.isEmpty()) {
+                waiter.waitForWork(timeoutNanos);
+            }
+        } finally {
+            WAKEUP_NEEDED.setOpaque(this, 0); // a producer that still saw 1 costs one spurious wake-up
+        }
+        if (Thread.interrupted()) {
+            // A flag left set (by a callback restoring it, say) would make every park return at once: an idle
+            // loop spinning a core. Like Netty's loops we clear it; stop() is how to stop a loop.
+            EventLoop.log.debug("Event loop '{}' woke up because its thread was interrupted; use stop() to stop it",
+                    loop.name());
+        }
+    }
+
+    /** Asks the next producer to timestamp its handle, unless a stamp is already out. */
+    void requestLagStamp() {
+        if (STAMPED.getAcquire(this) == null) {
+            STAMP_NEXT.setOpaque(this, 1);
+        }
+    }
+
+    /**
+     * Moves to {@code ready} what was queued when the drain began (asyncio's {@code ntodo}: producers faster
+     * than the loop must not keep it draining for ever), as if {@code callSoon} had been called when each
+     * arrived. Feeds the stamped handle's lag to {@code lag}, if any.
+     */
+    void drainInto(ArrayDeque<Handle> ready, long now, LongConsumer lag) {
+        Handle h;
+        for (int n = queue.size(); n > 0 && (h = queue.relaxedPoll()) != null; n--) {
+            // Compared per handle: a stamp published in the middle of this drain belongs to a handle in it.
+            if (h == STAMPED.getAcquire(this)) {
+                if (lag != null) {
+                    lag.accept(Math.max(0, now - stampedAt));
+                }
+                STAMPED.setOpaque(this, null);
+            }
+            ready.add(h);
+        }
+    }
+
+    // ---- closing ----------------------------------------------------------------------------------
+
+    /** From now on {@link #offer} refuses; what is queued stays until {@link #dropAll}. */
+    void close() {
+        closed = true;
+    }
+
+    /**
+     * Drops whatever is queued, telling each handle. Any thread; one drops at a time and the others wait for
+     * it (it may be telling their own handles), so that close(), or an offer that found the loop closed,
+     * returns only when everything it could have queued has been told.
+     */
+    void dropAll() {
+        while (!queue.isEmpty() || draining != 0) {
+            if (!DRAINING.compareAndSet(this, 0, 1)) {
+                Thread.yield();
+                continue;
+            }
+            try {
+                Handle h;
+                while ((h = queue.poll()) != null) {
+                    onDropped.accept(h);
+                }
+            } finally {
+                DRAINING.setVolatile(this, 0);
+            }
+        }
+    }
+}
