@@ -82,7 +82,7 @@ public final class LoopPool implements Executor, AutoCloseable {
     final long cancellationTimeoutNanos;
     private final Duration closeGrace;
     private final Thread shutdownHook;
-    private volatile ExecutorService executorView;
+    private final ExecutorService executorView = new PoolExecutorService(this);
 
     final LongAdder submitted = new LongAdder();
     private final LongAdder rejected = new LongAdder();
@@ -192,16 +192,7 @@ public final class LoopPool implements Executor, AutoCloseable {
      * (cancelled, or rejected). {@code invokeAll}/{@code invokeAny} cancel what they no longer need.
      */
     public ExecutorService asExecutorService() {
-        ExecutorService view = executorView;
-        if (view == null) {
-            synchronized (this) {
-                view = executorView;
-                if (view == null) {
-                    executorView = view = new PoolExecutorService(this);
-                }
-            }
-        }
-        return view;
+        return executorView;
     }
 
     /**

@@ -9,6 +9,7 @@ import io.loopbridge.core.Timeout;
 import io.loopbridge.core.spi.LoopSpi;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
@@ -32,11 +33,12 @@ import java.util.concurrent.TimeoutException;
  * </pre>
  *
  * DRAINING and CANCELLING are the two phases of the drain task ({@link #drain}); STOPPED is {@link #stopRequested}.
- * The loop is reachable from its member through the per-loop attachment {@link #of(EventLoop)}, so that
- * {@link Bridge} calls given a pool's loop directly obey the pool's rules (shutdown, bound, counters).
+ * A loop leads to its member through a per-loop attachment ({@link #of(EventLoop)}), so that {@link Bridge}
+ * calls given a pool's loop directly obey the pool's rules (shutdown, bound, counters).
  */
 final class PooledLoop {
-    private static final LoopSpi.Key<PooledLoop> MEMBER = new LoopSpi.Key<>("LoopPool member");
+    /** A loop's member; empty for a loop outside any pool (kept, so that a lookup is one map read). */
+    private static final LoopSpi.Key<Optional<PooledLoop>> MEMBER = new LoopSpi.Key<>("LoopPool member");
 
     final LoopPool pool;
     /** The pool's members, this one among them. */
@@ -70,12 +72,12 @@ final class PooledLoop {
         this.loop = loop;
         this.permits = pool.maxPending > 0 ? new Semaphore(pool.maxPending) : null;
         this.thread = Thread.ofPlatform().name(loop.name()).daemon(daemon).unstarted(this::run);
-        LoopSpi.attachment(loop, MEMBER, l -> this);
+        LoopSpi.attachment(loop, MEMBER, l -> Optional.of(this)); // a new loop: nothing was attached
     }
 
     /** The pool member owning {@code loop}, or null for a loop outside any pool (or terminated). Any thread. */
     static PooledLoop of(EventLoop loop) {
-        return LoopSpi.attachment(loop, MEMBER, l -> null); // null: nothing is attached
+        return LoopSpi.attachment(loop, MEMBER, l -> Optional.empty()).orElse(null);
     }
 
     // ---- the thread ---------------------------------------------------------------------------------
@@ -173,8 +175,8 @@ final class PooledLoop {
     /**
      * The drain of this loop, a task on it: wait until nothing but itself is left (or the grace deadline),
      * then refuse new work, cancel the tasks left, wait for their cancellations to run to their end (up to the
-     * cancellation timeout), and stop the loop: asyncio's {@code shutdown_asyncgens}-then-cancel of
-     * {@code asyncio.run}, bounded as Netty's {@code shutdownGracefully(quiet, timeout)}.
+     * cancellation timeout), and stop the loop: what {@code asyncio.run} does at its end (cancel every task
+     * left, run the cancellations to their end), with deadlines, as Netty's {@code shutdownGracefully} has.
      */
     private Void drain() throws Exception {
         Task<?> self = Aio.currentTask();
