@@ -7,7 +7,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The end of a {@link LoopPool}'s life: hooks that run once it has terminated, then a future that completes,
  * in that order (so that whoever waits for the future finds the hooks' work done: metrics removed, say).
- * Netty's {@code terminationFuture()} with Kotlin's {@code invokeOnCompletion} handlers run first. Any thread.
+ * Netty's {@code terminationFuture()}, with hooks that run before it completes. Any thread.
  */
 final class Termination {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LoopPool.class);
@@ -22,7 +22,7 @@ final class Termination {
         this.owner = owner;
     }
 
-    /** Runs {@code hook} when {@link #complete()} is called, or at once, here, if it was. */
+    /** Runs {@code hook} when {@link #complete()} is called, or at once, here, if the hooks already ran. */
     void onTermination(Runnable hook) {
         synchronized (this) {
             if (hooks != null) {
