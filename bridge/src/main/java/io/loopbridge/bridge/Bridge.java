@@ -4,10 +4,8 @@ import io.loopbridge.core.Aio;
 import io.loopbridge.core.Coroutine;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopFuture;
-import java.util.Collections;
-import java.util.Map;
+import io.loopbridge.core.spi.LoopSpi;
 import java.util.Objects;
-import java.util.WeakHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -39,9 +37,8 @@ public final class Bridge {
             Boolean.parseBoolean(System.getProperty("loopbridge.propagateMdc", "true"))
                     ? ContextPropagator.MDC : ContextPropagator.NONE;
 
-    /** Each loop's default executor for {@link #toThread}; weak, so a forgotten loop does not leak it. */
-    private static final Map<EventLoop, ExecutorService> DEFAULT_EXECUTORS =
-            Collections.synchronizedMap(new WeakHashMap<>());
+    /** A loop's default executor for {@link #toThread}: attached to the loop, shut down when it closes. */
+    private static final LoopSpi.Key<ExecutorService> DEFAULT_EXECUTOR = new LoopSpi.Key<>("Bridge default executor");
 
     private Bridge() {
     }
@@ -90,7 +87,7 @@ public final class Bridge {
     }
 
     static <T> CompletableFuture<T> submit(Coroutine<T> work, EventLoop loop, PooledLoop member, boolean asTask) {
-        BridgeFuture<T> future = new BridgeFuture<>(loop, member, propagator.wrap(work), asTask);
+        BridgeFuture<T> future = new BridgeFuture<>(loop, member, propagator(member).wrap(work), asTask);
         if (member != null) {
             member.admit();
         }
@@ -192,8 +189,9 @@ public final class Bridge {
      * {@code asyncio.to_thread}. The submitter's context is carried along ({@link ContextPropagator}).
      *
      * <p>The default executor belongs to the loop: a bounded pool ({@code min(32, processors + 4)} daemon
-     * threads named {@code <loop>-to-thread-N}, idle ones exit after 60 s), created on first use and shut
-     * down with {@link #shutdownDefaultExecutor} — which a {@link LoopPool} calls when it closes its loops.
+     * threads named {@code <loop>-to-thread-N}, idle ones exit after 60 s), attached to the loop on first use
+     * and shut down (running functions interrupted) when the loop closes, as {@code loop.close()} does in
+     * asyncio, or earlier with {@link #shutdownDefaultExecutor}.
      * Cancelling the returned future stops the function if it has not started; a running one is not
      * interrupted (as in asyncio). Loop thread or coroutine only.
      */
@@ -210,8 +208,8 @@ public final class Bridge {
     public static <T> LoopFuture<T> runInExecutor(Executor executor, Callable<T> function) {
         Objects.requireNonNull(executor, "executor");
         Objects.requireNonNull(function, "function");
-        Aio.getRunningLoop(); // fail before running anything
-        Coroutine<T> work = propagator.wrap(function::call);
+        EventLoop loop = Aio.getRunningLoop(); // fail before running anything
+        Coroutine<T> work = propagator(PooledLoop.of(loop)).wrap(function::call);
         CompletableFuture<T> result = new CompletableFuture<>();
         executor.execute(() -> {
             if (result.isDone()) {
@@ -228,12 +226,12 @@ public final class Bridge {
 
     /** The running loop's default executor for {@link #toThread}; see there. */
     static ExecutorService defaultExecutor(EventLoop loop) {
-        return DEFAULT_EXECUTORS.computeIfAbsent(loop, Bridge::newDefaultExecutor);
+        return LoopSpi.attachment(loop, DEFAULT_EXECUTOR, Bridge::newDefaultExecutor);
     }
 
     private static ExecutorService newDefaultExecutor(EventLoop loop) {
         int threads = Math.min(32, Runtime.getRuntime().availableProcessors() + 4);
-        String prefix = loop.name() + "-to-thread-"; // not the loop: a weak key its value refers to never goes
+        String prefix = loop.name() + "-to-thread-";
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {
@@ -242,6 +240,7 @@ public final class Bridge {
                     return t;
                 });
         pool.allowCoreThreadTimeOut(true);
+        loop.onClose(pool::shutdownNow); // this executor, not the attachment: a later one registers its own hook
         return pool;
     }
 
@@ -251,18 +250,28 @@ public final class Bridge {
      * same (still open) loop makes a new one. Any thread.
      */
     public static void shutdownDefaultExecutor(EventLoop loop) {
-        ExecutorService executor = DEFAULT_EXECUTORS.remove(Objects.requireNonNull(loop, "loop"));
+        ExecutorService executor = LoopSpi.removeAttachment(Objects.requireNonNull(loop, "loop"), DEFAULT_EXECUTOR);
         if (executor != null) {
             executor.shutdownNow();
         }
     }
 
-    /** Installs the context carried into submitted work (default {@link ContextPropagator#MDC}). Any thread. */
+    /**
+     * Installs the default context carried into submitted work (initially {@link ContextPropagator#MDC}): used
+     * for loops outside any pool, and taken by a {@link LoopPool} built afterwards that has no
+     * {@link LoopPool.Builder#contextPropagator} of its own. Any thread.
+     */
     public static void setContextPropagator(ContextPropagator contextPropagator) {
         propagator = Objects.requireNonNull(contextPropagator, "contextPropagator");
     }
 
+    /** The default context propagator; see {@link #setContextPropagator}. Any thread. */
     public static ContextPropagator getContextPropagator() {
         return propagator;
+    }
+
+    /** What carries context into work on {@code member}'s loop: its pool's, or the default outside any pool. */
+    private static ContextPropagator propagator(PooledLoop member) {
+        return member != null ? member.pool.contextPropagator() : propagator;
     }
 }

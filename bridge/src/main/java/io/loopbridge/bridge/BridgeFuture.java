@@ -4,13 +4,16 @@ import io.loopbridge.core.Coroutine;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopFuture;
 import io.loopbridge.core.Task;
+import io.loopbridge.core.spi.LoopSpi;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * The {@link CompletableFuture} the bridge hands out for work on a loop: asyncio's {@code concurrent.futures
@@ -41,7 +44,7 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
     private LoopFuture<T> source;
     /** For {@code toCompletableFuture}: the loop future mirrored, which cancellation goes to. */
     private LoopFuture<T> target;
-    /** System.nanoTime() at submission when this round trip is timed (see LoopPool.roundTripStamp), else 0. */
+    /** System.nanoTime() at submission when this round trip is timed (see LoopPool.setRoundTripRecorder), else 0. */
     private final long submittedAt;
 
     BridgeFuture(EventLoop loop, PooledLoop member, Coroutine<T> work, boolean asTask) {
@@ -49,7 +52,8 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
         this.member = member;
         this.work = work;
         this.asTask = asTask;
-        this.submittedAt = member != null ? member.pool.roundTripStamp() : 0;
+        this.submittedAt = member != null && member.pool.roundTripRecorder != null
+                && ThreadLocalRandom.current().nextInt(LoopPool.ROUND_TRIP_SAMPLE) == 0 ? System.nanoTime() : 0;
     }
 
     /** A mirror of an existing loop future: {@link #run()} only hooks it. */
@@ -80,7 +84,7 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
         } else {
             Coroutine<T> w = work;
             work = null;
-            if (member != null && member.refusesNewWork) {
+            if (member != null && member.refusesNewWork()) {
                 settle(null, member.pool.rejection("it is shutting down; work still queued is not started"));
                 return;
             }
@@ -114,8 +118,8 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
         try {
             value = f.result();
         } catch (Throwable e) {
-            settle(null, e instanceof CancellationException && PooledLoop.DYING.isBound()
-                    ? PooledLoop.died(loop, PooledLoop.DYING.get()) : e);
+            Throwable death = e instanceof CancellationException ? LoopSpi.closeCause(loop) : null;
+            settle(null, death != null ? died(death) : e);
             return;
         }
         settle(value, null);
@@ -137,8 +141,15 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
             }
             return;
         }
-        settle(null, PooledLoop.DYING.isBound() ? PooledLoop.died(loop, PooledLoop.DYING.get())
+        Throwable death = LoopSpi.closeCause(loop);
+        settle(null, death != null ? died(death)
                 : new RejectedExecutionException("Event loop '" + loop.name() + "' was closed before the work started"));
+    }
+
+    /** What completes work whose loop's thread died of {@code cause} (the loop's recorded close cause). */
+    private IllegalStateException died(Throwable cause) {
+        return new IllegalStateException("The thread of event loop '" + loop.name() + "' died before the work"
+                + " finished: " + cause, cause);
     }
 
     private void settle(T value, Throwable failure) {
@@ -149,8 +160,9 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
     }
 
     private void finished() {
-        if (submittedAt != 0) {
-            member.pool.recordRoundTrip(System.nanoTime() - submittedAt);
+        LongConsumer recorder;
+        if (submittedAt != 0 && (recorder = member.pool.roundTripRecorder) != null) {
+            recorder.accept(System.nanoTime() - submittedAt);
         }
     }
 

@@ -11,7 +11,9 @@ import java.util.Objects;
  *
  * <p>{@link #wrap} is called on the <em>submitting</em> thread; it captures what it needs and returns the
  * work to run in its place, which installs the context, runs the original and restores what was there.
- * Installed globally with {@link Bridge#setContextPropagator}; the default is {@link #MDC} (turn it off with
+ * A {@link LoopPool} carries its own ({@link LoopPool.Builder#contextPropagator}), used for all work on its
+ * loops; the default, for loops outside any pool and for a pool built without one, is installed with
+ * {@link Bridge#setContextPropagator} and starts as {@link #MDC} (turn it off with
  * {@code -Dloopbridge.propagateMdc=false} or {@code Bridge.setContextPropagator(ContextPropagator.NONE)}).
  * To carry more, chain: for example with OpenTelemetry
  *

@@ -3,31 +3,26 @@ package io.loopbridge.bridge;
 import io.loopbridge.core.Aio;
 import io.loopbridge.core.BlockedLoopChecker;
 import io.loopbridge.core.Coroutine;
-import io.loopbridge.core.ErrorContext;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.ExceptionHandler;
-import io.loopbridge.core.LoopFuture;
-import io.loopbridge.core.Task;
-import io.loopbridge.core.TimerHandle;
+import io.loopbridge.core.spi.LoopSpi;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
-import java.util.function.LongSupplier;
 
 /**
  * A fixed number of event loops, each running {@link EventLoop#runForever()} on its own platform thread:
  * what a server embeds so that its ordinary threads can hand work to loops. asyncio has one loop per thread
- * and leaves pooling to the user; this is Netty's {@code EventLoopGroup} for asyncio-style loops.
+ * and leaves pooling to the user; this is Netty's {@code EventLoopGroup} for asyncio-style loops: the pool is
+ * its members ({@code PooledLoop}, each the owner of one loop and its thread) and a chooser, behind this façade.
  *
  * <pre>{@code
  * try (LoopPool pool = LoopPool.builder().loops(4).name("api").build()) {
@@ -57,7 +52,10 @@ import java.util.function.LongSupplier;
  * lasts. It stops when the pool terminates.
  */
 public final class LoopPool implements Executor, AutoCloseable {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LoopPool.class);
+    /** A duration longer than this (~73 years) is "for ever": now + it cannot overflow. */
+    private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE / 4);
+    private static final AtomicInteger POOLS = new AtomicInteger();
+
     /** How {@link #next()} picks a loop. */
     public enum Selection {
         /** Each loop in turn (the default). */
@@ -74,79 +72,36 @@ public final class LoopPool implements Executor, AutoCloseable {
         CALLER_BLOCKS
     }
 
-    private static final AtomicInteger POOLS = new AtomicInteger();
-    private static final int RUNNING = 0, SHUTTING_DOWN = 1, TERMINATED = 2;
-
     private final String name;
-    private final String threadPrefix;
-    private final boolean daemon;
-    private final Selection selection;
-    private final boolean debug;
-    private final Duration slowCallbackDuration;
-    /** Null: the loops' own default. */
-    private final Duration idleSpin;
-    private final ExceptionHandler exceptionHandler;
+    /** The members, the pool's state and its termination. */
+    final PoolMembers members;
+    private final ContextPropagator contextPropagator;
     final int maxPending;
     final WhenFull whenFull;
     final long blockTimeoutNanos;
-    private final boolean replaceDeadLoops;
+    final long cancellationTimeoutNanos;
     private final Duration closeGrace;
-    private final long cancellationTimeoutNanos;
     private final Thread shutdownHook;
-    /** The blocked-loop watchdog, or null when switched off. */
-    private final BlockedLoopChecker watchdog;
-
-    /** The current member of each slot; replaced copy-on-write (under this) when a dead loop is replaced. */
-    private volatile PooledLoop[] members;
-    /** Every member ever started, for the terminator to join. Guarded by this. */
-    private final List<PooledLoop> started = new ArrayList<>();
-    private final AtomicInteger nextIndex = new AtomicInteger();
-    private final AtomicInteger loopCounter = new AtomicInteger();
-    private volatile int state = RUNNING;
-    /** System.nanoTime() when the grace period ends. Guarded by this; read by the drainers. */
-    private volatile long shutdownDeadline;
-    private final CompletableFuture<Void> termination = new CompletableFuture<>();
-    /** Run once, just before {@link #termination} completes (e.g. metrics removing their meters). */
-    private final java.util.List<Runnable> terminationHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private volatile ExecutorService executorView;
+    private final ExecutorService executorView = new PoolExecutorService(this);
 
     final LongAdder submitted = new LongAdder();
     private final LongAdder rejected = new LongAdder();
-    private final LongAdder deadLoops = new LongAdder();
+    final LongAdder deadLoops = new LongAdder();
+    /** See {@link #setRoundTripRecorder}; read by {@link BridgeFuture}. */
     volatile LongConsumer roundTripRecorder;
 
     private LoopPool(Builder b) {
         this.name = b.name != null ? b.name : "loop-pool-" + POOLS.incrementAndGet();
-        this.threadPrefix = b.threadPrefix != null ? b.threadPrefix : name + "-loop-";
-        this.daemon = b.daemon;
-        this.selection = b.selection;
-        this.debug = b.debug;
-        this.slowCallbackDuration = b.slowCallbackDuration;
-        this.idleSpin = b.idleSpin;
-        this.exceptionHandler = b.exceptionHandler;
+        this.contextPropagator = b.contextPropagator != null ? b.contextPropagator : Bridge.getContextPropagator();
         this.maxPending = b.maxPending;
         this.whenFull = b.whenFull;
-        this.blockTimeoutNanos = saturatedNanos(b.blockTimeout);
-        this.replaceDeadLoops = b.replaceDeadLoops;
+        this.blockTimeoutNanos = nanos(b.blockTimeout);
+        this.cancellationTimeoutNanos = nanos(b.cancellationTimeout);
         this.closeGrace = b.closeGrace;
-        this.cancellationTimeoutNanos = saturatedNanos(b.cancellationTimeout);
-        this.watchdog = b.blockedThreshold.isZero() ? null
-                : new BlockedLoopChecker(name + "-watchdog", b.blockedThreshold);
-        PooledLoop[] ms = new PooledLoop[b.loops];
-        synchronized (this) {
-            for (int i = 0; i < ms.length; i++) {
-                ms[i] = newMember(i);
-            }
-            members = ms;
-            for (PooledLoop m : ms) {
-                m.thread.start();
-            }
-        }
-        if (b.shutdownHook) {
-            shutdownHook = new Thread(this::close, name + "-shutdown-hook");
+        this.members = new PoolMembers(this, b);
+        this.shutdownHook = b.shutdownHook ? new Thread(this::close, name + "-shutdown-hook") : null;
+        if (shutdownHook != null) {
             Runtime.getRuntime().addShutdownHook(shutdownHook);
-        } else {
-            shutdownHook = null;
         }
     }
 
@@ -159,7 +114,7 @@ public final class LoopPool implements Executor, AutoCloseable {
         return new Builder();
     }
 
-    // ---- picking a loop ---------------------------------------------------------------------------
+    // ---- picking a loop -----------------------------------------------------------------------------
 
     /** The pool's name, used in thread names, rejections and metrics. */
     public String name() {
@@ -168,13 +123,7 @@ public final class LoopPool implements Executor, AutoCloseable {
 
     /** The loops now serving (a dead loop not replaced is left out), in slot order. */
     public List<EventLoop> loops() {
-        List<EventLoop> loops = new ArrayList<>();
-        for (PooledLoop m : members) {
-            if (!m.dead) {
-                loops.add(m.loop);
-            }
-        }
-        return List.copyOf(loops);
+        return members.loops();
     }
 
     /**
@@ -188,29 +137,7 @@ public final class LoopPool implements Executor, AutoCloseable {
 
     private PooledLoop nextMember() {
         checkAccepting();
-        PooledLoop[] ms = members;
-        int n = ms.length;
-        int start = Math.floorMod(nextIndex.getAndIncrement(), n);
-        PooledLoop best = null;
-        long bestLoad = Long.MAX_VALUE;
-        for (int i = 0; i < n; i++) {
-            PooledLoop m = ms[(start + i) % n];
-            if (m.dead) {
-                continue;
-            }
-            if (selection == Selection.ROUND_ROBIN) {
-                return m;
-            }
-            long load = m.loop.stats().inboxCount() + m.loop.stats().readyCount();
-            if (load < bestLoad) {
-                best = m;
-                bestLoad = load;
-            }
-        }
-        if (best == null) {
-            throw rejection("none of its event loops is alive");
-        }
-        return best;
+        return live(members.next());
     }
 
     /**
@@ -218,20 +145,17 @@ public final class LoopPool implements Executor, AutoCloseable {
      * keys move to the next live slot, or stay with its replacement). For per-key ordering and state.
      */
     public EventLoop loopFor(Object key) {
-        Objects.requireNonNull(key, "key");
-        PooledLoop[] ms = members;
-        int h = key.hashCode();
-        int slot = Math.floorMod(h ^ (h >>> 16), ms.length);
-        for (int i = 0; i < ms.length; i++) {
-            PooledLoop m = ms[(slot + i) % ms.length];
-            if (!m.dead) {
-                return m.loop;
-            }
-        }
-        throw rejection("none of its event loops is alive");
+        return live(members.choose(new LoopChooser.ByKey(Objects.requireNonNull(key, "key")))).loop;
     }
 
-    // ---- submitting -------------------------------------------------------------------------------
+    private PooledLoop live(PooledLoop chosen) {
+        if (chosen == null) {
+            throw rejection("none of its event loops is alive");
+        }
+        return chosen;
+    }
+
+    // ---- submitting ---------------------------------------------------------------------------------
 
     /**
      * Runs {@code coroutine} as a task on {@link #next()}:
@@ -254,21 +178,7 @@ public final class LoopPool implements Executor, AutoCloseable {
     @Override
     public void execute(Runnable command) {
         Objects.requireNonNull(command, "command");
-        PooledLoop m = nextMember();
-        m.admit();
-        try {
-            if (maxPending > 0) {
-                m.loop.callSoonThreadsafe(() -> {
-                    m.taken();
-                    command.run();
-                }, m::taken);
-            } else {
-                m.loop.callSoonThreadsafe(command);
-            }
-        } catch (RejectedExecutionException closed) {
-            throw m.refused();
-        }
-        m.accepted();
+        nextMember().execute(command);
     }
 
     /**
@@ -282,19 +192,19 @@ public final class LoopPool implements Executor, AutoCloseable {
      * (cancelled, or rejected). {@code invokeAll}/{@code invokeAny} cancel what they no longer need.
      */
     public ExecutorService asExecutorService() {
-        ExecutorService view = executorView;
-        if (view == null) {
-            synchronized (this) {
-                view = executorView;
-                if (view == null) {
-                    executorView = view = new PoolExecutorService(this);
-                }
-            }
-        }
-        return view;
+        return executorView;
     }
 
-    // ---- metrics ----------------------------------------------------------------------------------
+    /**
+     * What carries the submitter's context into this pool's work ({@link Builder#contextPropagator}): used by
+     * {@link #submit}, {@link #asExecutorService()}, and every {@link Bridge} call given one of its loops or made
+     * in one of its coroutines ({@code toThread}, {@code runInExecutor}). Any thread.
+     */
+    public ContextPropagator contextPropagator() {
+        return contextPropagator;
+    }
+
+    // ---- metrics ------------------------------------------------------------------------------------
 
     /** Submissions accepted by a loop so far (counter {@code loopbridge.bridge.submitted}). */
     public long submittedCount() {
@@ -326,20 +236,7 @@ public final class LoopPool implements Executor, AutoCloseable {
     /** One bridge round trip in this many is timed for {@link #setRoundTripRecorder}. */
     public static final int ROUND_TRIP_SAMPLE = 16;
 
-    /** For a new submission: its {@link System#nanoTime()} if it is to be timed, else 0. Any thread. */
-    long roundTripStamp() {
-        return roundTripRecorder != null && ThreadLocalRandom.current().nextInt(ROUND_TRIP_SAMPLE) == 0
-                ? System.nanoTime() : 0;
-    }
-
-    void recordRoundTrip(long nanos) {
-        LongConsumer r = roundTripRecorder;
-        if (r != null) {
-            r.accept(nanos);
-        }
-    }
-
-    // ---- shutdown ---------------------------------------------------------------------------------
+    // ---- shutdown -----------------------------------------------------------------------------------
 
     /**
      * Starts a graceful shutdown (see the class comment) and returns a future completed when every loop is
@@ -348,24 +245,7 @@ public final class LoopPool implements Executor, AutoCloseable {
      * this pool.
      */
     public CompletableFuture<Void> shutdownGracefully(Duration grace) {
-        Objects.requireNonNull(grace, "grace");
-        long deadline = saturatedDeadline(grace);
-        synchronized (this) {
-            if (state == RUNNING) {
-                state = SHUTTING_DOWN;
-                shutdownDeadline = deadline;
-                for (PooledLoop m : members) {
-                    startDrain(m);
-                }
-                List<PooledLoop> all = List.copyOf(started);
-                Thread.ofPlatform().daemon().name(name + "-terminator").start(() -> awaitTermination(all));
-            } else if (deadline - shutdownDeadline < 0) {
-                shutdownDeadline = deadline;
-                for (PooledLoop m : members) {
-                    tryOnLoop(m, () -> wake(m));
-                }
-            }
-        }
+        members.shutdown(System.nanoTime() + nanos(Objects.requireNonNull(grace, "grace")));
         if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -373,7 +253,7 @@ public final class LoopPool implements Executor, AutoCloseable {
                 // the hook runs or will run: nothing to undo
             }
         }
-        return termination.copy();
+        return members.termination.future();
     }
 
     /**
@@ -385,43 +265,28 @@ public final class LoopPool implements Executor, AutoCloseable {
      */
     @Override
     public void close() {
-        for (PooledLoop m : members) {
-            if (m.thread == Thread.currentThread() || PooledLoop.isOn(m.loop)) {
-                throw new IllegalStateException("LoopPool '" + name + "' cannot be closed from its own loop thread or"
-                        + " one of its coroutines ('" + callerName() + "'): it would wait for"
-                        + " itself; use shutdownGracefully(...) and do not wait");
-            }
+        if (members.callerIsMember()) {
+            throw new IllegalStateException("LoopPool '" + name + "' cannot be closed from its own loop thread or"
+                    + " one of its coroutines ('" + callerName() + "'): it would wait for itself;"
+                    + " use shutdownGracefully(...) and do not wait");
         }
         shutdownGracefully(closeGrace);
-        boolean interrupted = false;
-        while (true) {
-            try {
-                termination.get();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException(e.getCause());
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        members.termination.awaitUninterruptibly();
     }
 
     /** Whether a shutdown has started. */
     public boolean isShutdown() {
-        return state != RUNNING;
+        return members.state() != PoolMembers.State.RUNNING;
     }
 
     /** Whether every loop is closed and every loop thread has ended. */
     public boolean isTerminated() {
-        return state == TERMINATED;
+        return members.state() == PoolMembers.State.TERMINATED;
     }
 
     /** Completed when the pool has terminated (see {@link #shutdownGracefully}). */
     public CompletableFuture<Void> terminationFuture() {
-        return termination.copy();
+        return members.termination.future();
     }
 
     /**
@@ -430,18 +295,11 @@ public final class LoopPool implements Executor, AutoCloseable {
      * pool's life, such as its meters. A hook that throws is logged and the others still run. Any thread.
      */
     public void onTermination(Runnable hook) {
-        Objects.requireNonNull(hook, "hook");
-        synchronized (terminationHooks) {
-            if (!termination.isDone()) {
-                terminationHooks.add(hook);
-                return;
-            }
-        }
-        hook.run();
+        members.termination.onTermination(Objects.requireNonNull(hook, "hook"));
     }
 
     void checkAccepting() {
-        if (state != RUNNING) {
+        if (isShutdown()) {
             throw rejection("it is shut down");
         }
     }
@@ -452,243 +310,84 @@ public final class LoopPool implements Executor, AutoCloseable {
         return new RejectedExecutionException("LoopPool '" + name + "' rejected the work: " + why);
     }
 
-    private static long saturatedDeadline(Duration grace) {
-        return System.nanoTime() + Math.max(0, saturatedNanos(grace));
-    }
-
     /**
-     * {@link Duration#toNanos()} of a non-negative duration, at most a quarter of the long range (~73 years):
-     * a huge duration is "for ever" without its ArithmeticException, and now + it cannot overflow.
+     * {@code d} in nanoseconds, clamped to [0, ~73 years]: a huge duration is "for ever" without an
+     * ArithmeticException, and now + it cannot overflow. The bridge's one saturation.
      */
-    private static long saturatedNanos(Duration d) {
-        try {
-            return Math.min(d.toNanos(), Long.MAX_VALUE / 4);
-        } catch (ArithmeticException tooLong) {
-            return Long.MAX_VALUE / 4;
-        }
-    }
-
-    private void startDrain(PooledLoop m) {
-        tryOnLoop(m, () -> m.loop.createTask(name + "-shutdown", () -> drain(m)));
-    }
-
-    private static void tryOnLoop(PooledLoop m, Runnable r) {
-        try {
-            m.loop.callSoonThreadsafe(r);
-        } catch (RejectedExecutionException closed) {
-            // the loop's thread has ended (it died): nothing to drain
-        }
-    }
-
-    /** The shutdown of one loop, as a task on it: wait, cancel, wait, stop. */
-    private Void drain(PooledLoop m) throws Exception {
-        EventLoop loop = m.loop;
-        Task<?> self = Aio.currentTask();
-        while (!awaitIdle(m, self, () -> shutdownDeadline)) {
-            if (loop.time() - shutdownDeadline >= 0) {
-                break; // else woken by a shorter deadline: wait again
-            }
-        }
-        m.refusesNewWork = true;
-        for (Task<?> t : loop.allTasks()) {
-            if (t != self) {
-                t.cancel("LoopPool '" + name + "' is shutting down");
-            }
-        }
-        long cancelDeadline = loop.time() + cancellationTimeoutNanos;
-        awaitIdle(m, self, () -> cancelDeadline);
-        m.stopRequested = true;
-        loop.stop();
-        return null;
-    }
-
-    /**
-     * Waits until the loop has no task but {@code self} and nothing in its inbox (true), or until the
-     * deadline (read afresh each round: a second shutdown may bring it closer) or {@link #wake} (false).
-     * Tasks created meanwhile are waited for too.
-     */
-    private static boolean awaitIdle(PooledLoop m, Task<?> self, LongSupplier deadlines) throws Exception {
-        EventLoop loop = m.loop;
-        while (true) {
-            long deadline = deadlines.getAsLong();
-            List<Task<?>> pending = loop.allTasks();
-            pending.remove(self);
-            if (pending.isEmpty() && loop.stats().inboxCount() == 0) {
-                return true;
-            }
-            if (loop.time() - deadline >= 0) {
-                return false;
-            }
-            if (pending.isEmpty()) {
-                Aio.sleep(Duration.ZERO); // let the inbox be taken
-                continue;
-            }
-            LoopFuture<Void> round = loop.createFuture();
-            int[] left = {pending.size()};
-            Consumer<Object> countDown = f -> {
-                if (--left[0] == 0 && !round.isDone()) {
-                    round.setResult(null);
-                }
-            };
-            for (Task<?> t : pending) {
-                t.addDoneCallback(countDown);
-            }
-            TimerHandle timer = loop.callAt(deadline, () -> {
-                if (!round.isDone()) {
-                    round.setResult(null);
-                }
-            });
-            m.round = round;
-            try {
-                round.await();
-            } finally {
-                m.round = null;
-                timer.cancel();
-            }
-            if (left[0] > 0) {
-                return false; // the deadline came, or moved
-            }
-        }
-    }
-
-    /** On the loop: the deadline moved closer, the drainer re-reads it. */
-    private static void wake(PooledLoop m) {
-        LoopFuture<Void> r = m.round;
-        if (r != null && !r.isDone()) {
-            r.setResult(null);
-        }
-    }
-
-    private void awaitTermination(List<PooledLoop> all) {
-        for (PooledLoop m : all) {
-            m.terminated.join();
-            boolean done = false;
-            while (!done) {
-                try {
-                    m.thread.join();
-                    done = true;
-                } catch (InterruptedException ignored) {
-                    // a daemon nobody interrupts; keep waiting
-                }
-            }
-        }
-        state = TERMINATED;
-        if (watchdog != null) {
-            watchdog.close();
-        }
-        synchronized (terminationHooks) {
-            for (Runnable hook : terminationHooks) {
-                try {
-                    hook.run();
-                } catch (RuntimeException e) {
-                    log.warn("termination hook of pool {} failed", name, e);
-                }
-            }
-            terminationHooks.clear();
-            termination.complete(null);
-        }
+    static long nanos(Duration d) {
+        return d.isNegative() ? 0 : d.compareTo(FOREVER) >= 0 ? FOREVER.toNanos() : d.toNanos();
     }
 
     /** On a loop thread: the running task's name (its virtual thread may have none), else the thread's. */
     private static String callerName() {
-        Task<?> task = Aio.currentTask();
+        var task = LoopSpi.runningLoopOrNull() != null ? Aio.currentTask() : null;
         return task != null ? task.getName() : Thread.currentThread().getName();
-    }
-
-    // ---- the loop threads -------------------------------------------------------------------------
-
-    private PooledLoop newMember(int index) {
-        EventLoop.Builder builder = EventLoop.builder()
-                .name(threadPrefix + loopCounter.getAndIncrement())
-                .debug(debug)
-                .slowCallbackDuration(slowCallbackDuration)
-                .exceptionHandler(exceptionHandler);
-        if (idleSpin != null) {
-            builder.idleSpin(idleSpin);
-        }
-        EventLoop loop = builder.build();
-        PooledLoop m = new PooledLoop(this, index, loop, maxPending);
-        m.register();
-        if (watchdog != null) {
-            watchdog.watch(loop);
-        }
-        started.add(m);
-        return m;
-    }
-
-    Thread threadFactory(PooledLoop m) {
-        return Thread.ofPlatform().name(m.loop.name()).daemon(daemon).unstarted(() -> runLoop(m));
-    }
-
-    private void runLoop(PooledLoop m) {
-        Throwable death = null;
-        try {
-            do {
-                m.loop.runForever();
-            } while (!m.stopRequested); // someone else's loop.stop(): a pooled loop serves until shutdown
-        } catch (Throwable e) {
-            death = e;
-        }
-        try {
-            if (death == null) {
-                m.loop.close();
-            } else {
-                retireDead(m, death);
-            }
-        } finally {
-            m.unregister();
-            Bridge.shutdownDefaultExecutor(m.loop);
-            m.terminated.complete(null);
-        }
-    }
-
-    private void retireDead(PooledLoop m, Throwable death) {
-        m.dead = true;
-        deadLoops.increment();
-        try {
-            m.loop.callExceptionHandler(new ErrorContext("The thread of event loop '" + m.loop.name()
-                    + "' of LoopPool '" + name + "' died; its pending work is failed", death, null, null));
-        } finally {
-            ScopedValue.where(PooledLoop.DYING, death).run(m.loop::close);
-        }
-        synchronized (this) {
-            if (replaceDeadLoops && state == RUNNING) {
-                PooledLoop[] ms = members.clone();
-                PooledLoop replacement = newMember(m.index);
-                ms[m.index] = replacement;
-                members = ms;
-                replacement.thread.start();
-            }
-        }
     }
 
     @Override
     public String toString() {
-        return "LoopPool[" + name + ", " + members.length + " loops"
-                + (state == RUNNING ? "" : state == SHUTTING_DOWN ? ", shutting down" : ", terminated") + "]";
+        return "LoopPool[" + name + ", " + members.size() + " loops" + switch (members.state()) {
+            case RUNNING -> "";
+            case SHUTTING_DOWN -> ", shutting down";
+            case TERMINATED -> ", terminated";
+        } + "]";
     }
 
-    /** Builds a {@link LoopPool}. Not thread-safe. */
+    /**
+     * Builds a {@link LoopPool}. The loops' own settings are {@link #loopDefaults}, applied to each loop's
+     * {@link EventLoop.Builder}; the rest are the pool's. Not thread-safe.
+     */
     public static final class Builder {
-        private int loops = Runtime.getRuntime().availableProcessors();
-        private String name;
-        private String threadPrefix;
-        private boolean daemon;
-        private Selection selection = Selection.ROUND_ROBIN;
-        private boolean debug = Boolean.getBoolean("loopbridge.debug");
-        private Duration slowCallbackDuration = Duration.ofMillis(100);
-        private Duration idleSpin;
-        private ExceptionHandler exceptionHandler;
-        private int maxPending;
-        private WhenFull whenFull = WhenFull.REJECT;
-        private Duration blockTimeout = Duration.ZERO;
-        private boolean shutdownHook;
-        private boolean replaceDeadLoops;
-        private Duration closeGrace = Duration.ofSeconds(10);
-        private Duration cancellationTimeout = Duration.ofSeconds(5);
-        private Duration blockedThreshold = Duration.ofSeconds(2);
+        int loops = Runtime.getRuntime().availableProcessors();
+        String name;
+        String threadPrefix;
+        boolean daemon;
+        Selection selection = Selection.ROUND_ROBIN;
+        Consumer<EventLoop.Builder> loopDefaults = loop -> { };
+        ContextPropagator contextPropagator;
+        int maxPending;
+        WhenFull whenFull = WhenFull.REJECT;
+        Duration blockTimeout = Duration.ZERO;
+        boolean shutdownHook;
+        boolean replaceDeadLoops;
+        Duration closeGrace = Duration.ofSeconds(10);
+        Duration cancellationTimeout = Duration.ofSeconds(5);
+        Duration blockedThreshold = Duration.ofSeconds(2);
 
         private Builder() {
+        }
+
+        /**
+         * Settings of every loop the pool makes, a replacement included: {@code defaults} is applied to each
+         * loop's {@link EventLoop.Builder}, then the pool names the loop. It is tried at once on a throwaway
+         * builder, so that a bad value fails here. Calls compose, in order:
+         * {@code loopDefaults(l -> l.idleSpin(Duration.ZERO).debug(true))}.
+         */
+        public Builder loopDefaults(Consumer<EventLoop.Builder> defaults) {
+            Objects.requireNonNull(defaults, "defaults");
+            defaults.accept(EventLoop.builder());
+            loopDefaults = loopDefaults.andThen(defaults);
+            return this;
+        }
+
+        /** {@code loopDefaults(l -> l.debug(debug))}: see {@link EventLoop.Builder#debug}. */
+        public Builder debug(boolean debug) {
+            return loopDefaults(l -> l.debug(debug));
+        }
+
+        /** {@code loopDefaults(l -> l.slowCallbackDuration(threshold))}: see {@link EventLoop.Builder#slowCallbackDuration}. */
+        public Builder slowCallbackDuration(Duration threshold) {
+            return loopDefaults(l -> l.slowCallbackDuration(threshold));
+        }
+
+        /** {@code loopDefaults(l -> l.idleSpin(spin))}: see {@link EventLoop.Builder#idleSpin}. */
+        public Builder idleSpin(Duration spin) {
+            return loopDefaults(l -> l.idleSpin(spin));
+        }
+
+        /** {@code loopDefaults(l -> l.exceptionHandler(handler))}; the handler is also told when a loop thread dies. */
+        public Builder exceptionHandler(ExceptionHandler handler) {
+            return loopDefaults(l -> l.exceptionHandler(handler));
         }
 
         /**
@@ -727,42 +426,18 @@ public final class LoopPool implements Executor, AutoCloseable {
             return this;
         }
 
+        /** How {@link LoopPool#next()} picks a loop (default {@link Selection#ROUND_ROBIN}). */
         public Builder selection(Selection selection) {
             this.selection = Objects.requireNonNull(selection, "selection");
             return this;
         }
 
-        /** Debug mode of every loop ({@link EventLoop#setDebug}). */
-        public Builder debug(boolean debug) {
-            this.debug = debug;
-            return this;
-        }
-
-        public Builder slowCallbackDuration(Duration threshold) {
-            Objects.requireNonNull(threshold, "threshold");
-            if (threshold.isNegative()) {
-                throw new IllegalArgumentException("slow callback duration must not be negative: " + threshold);
-            }
-            this.slowCallbackDuration = threshold;
-            return this;
-        }
-
         /**
-         * How long an idle loop polls for work before parking its thread ({@link EventLoop.Builder#idleSpin});
-         * default 50 µs. {@link Duration#ZERO} for pools that must not burn CPU while idle.
+         * What carries the submitter's context into this pool's work (see {@link LoopPool#contextPropagator()}).
+         * Default: {@link Bridge#getContextPropagator()} as it is when {@link #build()} is called.
          */
-        public Builder idleSpin(Duration spin) {
-            Objects.requireNonNull(spin, "spin");
-            if (spin.isNegative()) {
-                throw new IllegalArgumentException("idle spin must not be negative: " + spin);
-            }
-            this.idleSpin = spin;
-            return this;
-        }
-
-        /** The exception handler of every loop; also told when a loop thread dies. */
-        public Builder exceptionHandler(ExceptionHandler handler) {
-            this.exceptionHandler = handler;
+        public Builder contextPropagator(ContextPropagator propagator) {
+            this.contextPropagator = Objects.requireNonNull(propagator, "propagator");
             return this;
         }
 
@@ -783,13 +458,9 @@ public final class LoopPool implements Executor, AutoCloseable {
             if (maxPending < 1) {
                 throw new IllegalArgumentException("maxPending must be positive: " + maxPending);
             }
-            Objects.requireNonNull(blockTimeout, "blockTimeout");
-            if (blockTimeout.isNegative()) {
-                throw new IllegalArgumentException("blockTimeout must not be negative: " + blockTimeout);
-            }
-            this.maxPending = maxPending;
+            this.blockTimeout = requireNotNegative(blockTimeout, "blockTimeout");
             this.whenFull = Objects.requireNonNull(whenFull, "whenFull");
-            this.blockTimeout = blockTimeout;
+            this.maxPending = maxPending;
             return this;
         }
 

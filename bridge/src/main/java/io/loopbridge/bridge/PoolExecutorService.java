@@ -163,9 +163,7 @@ final class PoolExecutorService implements ExecutorService {
     }
 
     private static long deadline(long timeout, TimeUnit unit) {
-        long now = System.nanoTime();
-        long nanos = Math.max(0, unit.toNanos(timeout));
-        return nanos > Long.MAX_VALUE / 4 ? now + Long.MAX_VALUE / 4 : now + nanos;
+        return System.nanoTime() + LoopPool.nanos(Duration.ofNanos(unit.toNanos(timeout))); // toNanos saturates
     }
 
     /** Graceful shutdown with no time limit: submitted tasks run to their end; does not wait. */

@@ -25,7 +25,14 @@
  * dependents run there and must not block; use the {@code ...Async(fn, executor)} variants for blocking
  * dependents. Blocking work started from a coroutine goes to the loop's default executor
  * ({@code Bridge.toThread}); since {@code EventLoop} (in loop-core) knows nothing of executors, the bridge
- * keeps one per loop in a weak registry, and {@code LoopPool} shuts each down when it closes the loop
- * ({@code Bridge.shutdownDefaultExecutor(loop)} for a loop you run yourself).
+ * attaches one to each loop that asks (a typed per-loop attachment, {@code LoopSpi}), and shuts it down when
+ * the loop closes ({@code Bridge.shutdownDefaultExecutor(loop)} shuts it down earlier).
+ *
+ * <h2>Per-loop state, not global state</h2>
+ * What the bridge knows about a loop travels with the loop: the pool member owning it (so that a
+ * {@code Bridge} call given a pool's loop obeys the pool's shutdown, bound and counters), its default
+ * executor, and, for a loop whose thread died, the recorded close cause that fails its pending work. A pool
+ * carries its own {@code ContextPropagator} ({@code LoopPool.Builder.contextPropagator}, by default the one
+ * {@code Bridge.setContextPropagator} installed when the pool was built).
  */
 package io.loopbridge.bridge;

@@ -94,6 +94,10 @@ class BridgeBadInputTest {
                 .maxPendingSubmissions(1, LoopPool.WhenFull.CALLER_BLOCKS, null), "blockTimeout"));
         rows.add(npe("builder.closeGrace(null)", () -> LoopPool.builder().closeGrace(null), "grace"));
         rows.add(npe("builder.cancellationTimeout(null)", () -> LoopPool.builder().cancellationTimeout(null), "timeout"));
+        rows.add(npe("builder.loopDefaults(null)", () -> LoopPool.builder().loopDefaults(null), "defaults"));
+        rows.add(npe("builder.loopDefaults(l -> l.idleSpin(null))", () -> LoopPool.builder()
+                .loopDefaults(l -> l.idleSpin(null)), "spin"));
+        rows.add(npe("builder.contextPropagator(null)", () -> LoopPool.builder().contextPropagator(null), "propagator"));
 
         // ---- numbers and durations ----
         rows.add(iae("LoopPool.create(0)", () -> LoopPool.create(0), "at least one loop"));
@@ -101,6 +105,8 @@ class BridgeBadInputTest {
         rows.add(iae("builder.maxPendingSubmissions(0)", () -> LoopPool.builder().maxPendingSubmissions(0), "positive"));
         rows.add(iae("builder.slowCallbackDuration(negative)", () -> LoopPool.builder().slowCallbackDuration(NEGATIVE), "negative"));
         rows.add(iae("builder.idleSpin(negative)", () -> LoopPool.builder().idleSpin(NEGATIVE), "negative"));
+        rows.add(iae("builder.loopDefaults(l -> l.slowCallbackDuration(negative))", () -> LoopPool.builder()
+                .loopDefaults(l -> l.slowCallbackDuration(NEGATIVE)), "negative"));
         rows.add(iae("builder.maxPendingSubmissions(1, w, negative)", () -> LoopPool.builder()
                 .maxPendingSubmissions(1, LoopPool.WhenFull.CALLER_BLOCKS, NEGATIVE), "negative"));
         rows.add(iae("builder.closeGrace(negative)", () -> LoopPool.builder().closeGrace(NEGATIVE), "negative"));

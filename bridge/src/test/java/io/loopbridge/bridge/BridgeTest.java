@@ -318,6 +318,31 @@ class BridgeTest {
     }
 
     @Test
+    void aLoopsDefaultExecutorIsShutDownWhenTheLoopCloses() throws Exception {
+        RunningLoop rl = new RunningLoop();
+        ExecutorService first;
+        try {
+            first = Bridge.runCoroutineThreadsafe(() -> {
+                Bridge.toThread(() -> 1).await();
+                return Bridge.defaultExecutor(Aio.getRunningLoop());
+            }, rl.loop).get(T, TimeUnit.SECONDS);
+            Bridge.shutdownDefaultExecutor(rl.loop);
+            assertThat(first.isShutdown()).isTrue();
+            ExecutorService second = Bridge.runCoroutineThreadsafe(() -> {
+                Bridge.toThread(() -> 2).await();
+                return Bridge.defaultExecutor(Aio.getRunningLoop());
+            }, rl.loop).get(T, TimeUnit.SECONDS);
+            assertThat(second).as("a new one after shutdownDefaultExecutor").isNotSameAs(first);
+            rl.loop.callSoonThreadsafe(rl.loop::stop);
+            rl.thread.join(T * 1000);
+            rl.loop.close(); // asyncio's loop.close() shuts its default executor down too
+            assertThat(second.isShutdown()).isTrue();
+        } finally {
+            rl.close();
+        }
+    }
+
+    @Test
     void toThreadRunsBlockingWorkOffTheLoopWithTheCallersContext() throws Exception {
         IOException boom = new IOException();
         AtomicReference<EventLoop> loopRef = new AtomicReference<>();

@@ -375,6 +375,66 @@ class LoopPoolTest {
     }
 
     @Test
+    void loopDefaultsReachEveryLoopAReplacementToo() throws Exception {
+        try (LoopPool pool = LoopPool.builder().loops(2).name("defaults").replaceDeadLoops(true)
+                .loopDefaults(l -> l.name("not-this").debug(true).idleSpin(Duration.ZERO))
+                .slowCallbackDuration(Duration.ofMillis(9)) // composes with the defaults before it
+                .exceptionHandler((loop, ctx) -> { })
+                .build()) {
+            EventLoop doomed = pool.loops().getFirst();
+            Thread doomedThread = Bridge.callSoonThreadsafe(doomed, Thread::currentThread).get(T, TimeUnit.SECONDS);
+            doomed.callSoonThreadsafe(() -> {
+                throw new InternalError("injected");
+            });
+            doomedThread.join(T * 1000);
+            assertThat(pool.loops()).hasSize(2).doesNotContain(doomed).allSatisfy(l -> {
+                assertThat(l.name()).as("the pool names its loops").startsWith("defaults-loop-");
+                assertThat(l.isDebug()).isTrue();
+                assertThat(l.getSlowCallbackDuration()).isEqualTo(Duration.ofMillis(9));
+            });
+        }
+    }
+
+    @Test
+    void aPoolCarriesItsOwnContextPropagatorTheDefaultOneAsItWasAtBuildTime() throws Exception {
+        ContextPropagator tagging = new ContextPropagator() {
+            @Override
+            public <V> io.loopbridge.core.Coroutine<V> wrap(io.loopbridge.core.Coroutine<V> work) {
+                return () -> {
+                    org.slf4j.MDC.put("tag", "pool's own");
+                    try {
+                        return work.call();
+                    } finally {
+                        org.slf4j.MDC.remove("tag");
+                    }
+                };
+            }
+        };
+        org.slf4j.MDC.put("tag", "submitter's");
+        try (LoopPool own = LoopPool.builder().loops(1).contextPropagator(tagging).build();
+                LoopPool byDefault = LoopPool.builder().loops(1).build()) {
+            assertThat(own.contextPropagator()).isSameAs(tagging);
+            assertThat(byDefault.contextPropagator()).isSameAs(Bridge.getContextPropagator());
+            assertThat(own.submit(() -> org.slf4j.MDC.get("tag")).get(T, TimeUnit.SECONDS)).isEqualTo("pool's own");
+            assertThat(Bridge.runCoroutineThreadsafe(() -> org.slf4j.MDC.get("tag"), own.next()).get(T, TimeUnit.SECONDS))
+                    .as("a Bridge call given the pool's loop").isEqualTo("pool's own");
+            assertThat(own.submit(() -> {
+                org.slf4j.MDC.put("tag", "coroutine's"); // the global MDC propagator would carry this
+                return Bridge.toThread(() -> org.slf4j.MDC.get("tag")).await();
+            }).get(T, TimeUnit.SECONDS)).as("toThread in the pool's coroutine").isEqualTo("pool's own");
+            Bridge.setContextPropagator(ContextPropagator.NONE);
+            try {
+                assertThat(byDefault.submit(() -> org.slf4j.MDC.get("tag")).get(T, TimeUnit.SECONDS))
+                        .as("built with the default of its time, MDC").isEqualTo("submitter's");
+            } finally {
+                Bridge.setContextPropagator(ContextPropagator.MDC);
+            }
+        } finally {
+            org.slf4j.MDC.clear();
+        }
+    }
+
+    @Test
     void builderRejectsBadInput() {
         assertThatThrownBy(() -> LoopPool.create(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> LoopPool.builder().maxPendingSubmissions(0)).isInstanceOf(IllegalArgumentException.class);
