@@ -4,6 +4,7 @@ import io.loopbridge.core.Coroutine;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopFuture;
 import io.loopbridge.core.Task;
+import io.loopbridge.core.spi.IdleStrategy;
 import io.loopbridge.core.spi.LoopSpi;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -27,13 +28,6 @@ import java.util.function.LongConsumer;
  * the loop side. Every path ends in exactly one completion: the invariant every caller relies on.
  */
 final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Consumer<LoopFuture<T>> {
-    /**
-     * How long a blocked caller polls before it parks. Most round trips to a loop end within a few
-     * microseconds, and waking a parked thread costs tens on an idle virtual CPU: the same trade as the loops'
-     * idle spin ({@code EventLoop.Builder.idleSpin}), made on the caller's side.
-     */
-    private static final long SPIN_NANOS = 50_000;
-
     private final EventLoop loop;
     /** The pool member owning {@link #loop}, or null for a loop outside any pool. */
     private final PooledLoop member;
@@ -214,33 +208,37 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
 
     @Override
     public T get() throws InterruptedException, ExecutionException {
-        spinWhilePending(SPIN_NANOS);
+        spinWhilePending(Long.MAX_VALUE);
         return super.get();
     }
 
     @Override
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
         long budget = unit.toNanos(timeout);
-        long spent = spinWhilePending(Math.min(SPIN_NANOS, budget));
+        long spent = spinWhilePending(budget);
         return super.get(budget - spent, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public T join() {
-        spinWhilePending(SPIN_NANOS);
+        spinWhilePending(Long.MAX_VALUE);
         return super.join();
     }
 
-    /** Polls {@link #isDone()} for up to {@code nanos}; returns the nanoseconds spent. */
-    private long spinWhilePending(long nanos) {
-        if (nanos <= 0 || isDone()) {
+    /**
+     * Polls {@link #isDone()} as {@link IdleStrategy#DEFAULT} says, within {@code budgetNanos}, before the caller
+     * parks: most round trips to a loop end within a few microseconds, and waking a parked thread costs tens on
+     * an idle virtual CPU. The same trade as a loop's idle spin, made on the caller's side. Returns the
+     * nanoseconds spent.
+     */
+    private long spinWhilePending(long budgetNanos) {
+        if (isDone()) {
             return 0;
         }
-        long start = System.nanoTime(), spent;
-        do {
-            Thread.onSpinWait();
-            spent = System.nanoTime() - start;
-        } while (!isDone() && spent < nanos);
-        return spent;
+        long start = System.nanoTime();
+        while (!isDone() && IdleStrategy.DEFAULT.spin(start, budgetNanos)) {
+            // polling
+        }
+        return System.nanoTime() - start;
     }
 }

@@ -5,6 +5,7 @@ import io.loopbridge.core.BlockedLoopChecker;
 import io.loopbridge.core.Coroutine;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.ExceptionHandler;
+import io.loopbridge.core.spi.Checks;
 import io.loopbridge.core.spi.LoopSpi;
 import java.time.Duration;
 import java.util.List;
@@ -52,8 +53,6 @@ import java.util.function.LongConsumer;
  * lasts. It stops when the pool terminates.
  */
 public final class LoopPool implements Executor, AutoCloseable {
-    /** A duration longer than this (~73 years) is "for ever": now + it cannot overflow. */
-    private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE / 4);
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     /** How {@link #next()} picks a loop. */
@@ -310,12 +309,9 @@ public final class LoopPool implements Executor, AutoCloseable {
         return new RejectedExecutionException("LoopPool '" + name + "' rejected the work: " + why);
     }
 
-    /**
-     * {@code d} in nanoseconds, clamped to [0, ~73 years]: a huge duration is "for ever" without an
-     * ArithmeticException, and now + it cannot overflow. The bridge's one saturation.
-     */
+    /** {@code d} in nanoseconds, never negative, saturated as {@link Checks#saturatedNanos} does. */
     static long nanos(Duration d) {
-        return d.isNegative() ? 0 : d.compareTo(FOREVER) >= 0 ? FOREVER.toNanos() : d.toNanos();
+        return Math.max(0, Checks.saturatedNanos(d));
     }
 
     /** On a loop thread: the running task's name (its virtual thread may have none), else the thread's. */
@@ -395,7 +391,7 @@ public final class LoopPool implements Executor, AutoCloseable {
          * (default 2 s, as Vert.x); {@link Duration#ZERO} switches the watchdog off (no thread).
          */
         public Builder blockedThreshold(Duration threshold) {
-            this.blockedThreshold = requireNotNegative(threshold, "threshold");
+            this.blockedThreshold = Checks.requireNonNegative(threshold, "threshold");
             return this;
         }
 
@@ -458,7 +454,7 @@ public final class LoopPool implements Executor, AutoCloseable {
             if (maxPending < 1) {
                 throw new IllegalArgumentException("maxPending must be positive: " + maxPending);
             }
-            this.blockTimeout = requireNotNegative(blockTimeout, "blockTimeout");
+            this.blockTimeout = Checks.requireNonNegative(blockTimeout, "blockTimeout");
             this.whenFull = Objects.requireNonNull(whenFull, "whenFull");
             this.maxPending = maxPending;
             return this;
@@ -478,7 +474,7 @@ public final class LoopPool implements Executor, AutoCloseable {
 
         /** The grace period of {@link #close()} (default 10 s). */
         public Builder closeGrace(Duration grace) {
-            this.closeGrace = requireNotNegative(grace, "grace");
+            this.closeGrace = Checks.requireNonNegative(grace, "grace");
             return this;
         }
 
@@ -487,16 +483,8 @@ public final class LoopPool implements Executor, AutoCloseable {
          * under them (default 5 s).
          */
         public Builder cancellationTimeout(Duration timeout) {
-            this.cancellationTimeout = requireNotNegative(timeout, "timeout");
+            this.cancellationTimeout = Checks.requireNonNegative(timeout, "timeout");
             return this;
-        }
-
-        private static Duration requireNotNegative(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative()) {
-                throw new IllegalArgumentException(what + " must not be negative: " + d);
-            }
-            return d;
         }
 
         public LoopPool build() {
