@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopbridge.core.EventLoop;
+import io.loopbridge.testing.Waits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,7 +129,7 @@ class BackpressureTest {
         CountDownLatch blocked = new CountDownLatch(1);
         pool.execute(() -> {
             blocked.countDown();
-            BridgeTest.await(release);
+            Waits.await(release);
         });
         assertThat(blocked.await(T, TimeUnit.SECONDS)).isTrue();
         return release;

@@ -10,6 +10,7 @@ import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopFuture;
 import io.loopbridge.core.Task;
 import io.loopbridge.testing.ReportedErrors;
+import io.loopbridge.testing.Waits;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
@@ -133,7 +134,7 @@ class BridgeTest {
             CountDownLatch blocking = new CountDownLatch(1);
             rl.loop.callSoonThreadsafe(() -> {
                 blocking.countDown();
-                await(release);
+                Waits.await(release);
             });
             assertThat(blocking.await(T, TimeUnit.SECONDS)).isTrue();
             AtomicBoolean ran = new AtomicBoolean();
@@ -435,13 +436,5 @@ class BridgeTest {
         }
     }
 
-    static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(T, TimeUnit.SECONDS)) {
-                throw new AssertionError("latch not released in time");
-            }
-        } catch (InterruptedException e) {
-            throw new CompletionException(e);
-        }
     }
 }

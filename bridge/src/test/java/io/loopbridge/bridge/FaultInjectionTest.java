@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.loopbridge.core.Aio;
 import io.loopbridge.core.ErrorContext;
 import io.loopbridge.core.EventLoop;
+import io.loopbridge.testing.Waits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,7 +125,7 @@ class FaultInjectionTest {
             EventLoop loop = pool.loops().getFirst();
             CountDownLatch go = new CountDownLatch(1);
             CompletableFuture<Integer> source = pool.submit(() -> {
-                Bridge.wrapFuture(CompletableFuture.runAsync(() -> await(go))).await();
+                Bridge.wrapFuture(CompletableFuture.runAsync(() -> Waits.await(go))).await();
                 return 1;
             });
             Thread[] ranOn = new Thread[1];
@@ -188,7 +189,7 @@ class FaultInjectionTest {
             for (int t = 0; t < THREADS; t++) {
                 Random rnd = new Random(seed * 31 + t);
                 threads.add(Thread.ofPlatform().name("submitter-" + t).start(() -> {
-                    await(start);
+                    Waits.await(start);
                     try {
                         for (int k = 0; k < OPS_PER_THREAD; k++) {
                             step(pool, rnd, tally);
@@ -232,7 +233,7 @@ class FaultInjectionTest {
 
             // The pool still answers on every live loop.
             // A dead loop's thread reports, closes its loop, then starts the replacement: wait for the last one.
-            WatchdogTest.awaitTrue(() -> pool.loops().size() == 3, "every dead loop is replaced");
+            Waits.awaitTrue(() -> pool.loops().size() == 3, "every dead loop is replaced");
             for (EventLoop loop : pool.loops()) {
                 assertThat(Bridge.callSoonThreadsafe(loop, () -> "pong").get(T, TimeUnit.SECONDS)).isEqualTo("pong");
             }
@@ -326,13 +327,5 @@ class FaultInjectionTest {
         return recurse(depth + 1) + 1;
     }
 
-    private static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(T, TimeUnit.SECONDS)) {
-                throw new AssertionError("latch not released");
-            }
-        } catch (InterruptedException e) {
-            throw new CompletionException(e);
-        }
     }
 }

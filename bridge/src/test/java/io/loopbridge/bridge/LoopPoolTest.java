@@ -8,6 +8,7 @@ import io.loopbridge.core.Aio;
 import io.loopbridge.core.ErrorContext;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.testing.ReportedErrors;
+import io.loopbridge.testing.Waits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -59,7 +60,7 @@ class LoopPoolTest {
             CountDownLatch blocked = new CountDownLatch(1);
             busy.callSoonThreadsafe(() -> {
                 blocked.countDown();
-                BridgeTest.await(release);
+                Waits.await(release);
             });
             assertThat(blocked.await(T, TimeUnit.SECONDS)).isTrue();
             for (int i = 0; i < 100; i++) {

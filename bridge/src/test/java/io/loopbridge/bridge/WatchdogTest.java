@@ -7,6 +7,7 @@ import io.loopbridge.core.BlockedLoopChecker.LoopBlockedException;
 import io.loopbridge.core.ErrorContext;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.testing.LogCapture;
+import io.loopbridge.testing.Waits;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +41,7 @@ class WatchdogTest {
             CompletableFuture<Long> spun = Bridge.callSoonThreadsafe(loop, () -> spinningCallback(reported));
             assertThat(reported.await(T, TimeUnit.SECONDS)).isTrue();
             assertThat(spun.get(T, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(600));
-            awaitTrue(() -> !loop.stats().isBlocked(), "the blocked state ends with the callback");
+            Waits.awaitTrue(() -> !loop.stats().isBlocked(), "the blocked state ends with the callback");
 
             assertThat(blockedWhenReported[0]).as("blocked while reported").isTrue();
             assertThat(reports).hasSize(1);
@@ -82,7 +83,7 @@ class WatchdogTest {
                 return spinningCallback(reported);
             }, loop);
             assertThat(f.get(T, TimeUnit.SECONDS)).isPositive();
-            awaitTrue(() -> !loop.stats().isBlocked(), "the blocked state ends with the step");
+            Waits.awaitTrue(() -> !loop.stats().isBlocked(), "the blocked state ends with the step");
             assertThat(reports).hasSize(1);
             ErrorContext ctx = reports.peek();
             assertThat(ctx.message()).contains("'wdc-loop-0'", "task 'cruncher'");
@@ -157,13 +158,5 @@ class WatchdogTest {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst().orElse(null);
     }
 
-    static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(T);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(5); // polling a condition with a bounded deadline, not synchronising on time
-        }
     }
 }

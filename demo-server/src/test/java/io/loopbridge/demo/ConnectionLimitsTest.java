@@ -108,6 +108,6 @@ class ConnectionLimitsTest {
     private static double metric(DemoProcess p, String name) throws Exception {
         RawHttp.Reply r = RawHttp.fetch(p.port, "/metrics");
         assertThat(r.status()).isEqualTo(200);
-        return DemoServerEndToEndTest.sum(r.body(), name);
+        return PrometheusText.sum(r.body(), name);
     }
 }

@@ -259,8 +259,8 @@ class DemoServerEndToEndTest {
         int maxActive = 0;
         while (!CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).isDone()) {
             String metrics = server.get("/metrics").body();
-            maxActive = Math.max(maxActive, (int) sum(metrics, "loopbridge_loop_tasks_active"));
-            peak = Math.max(peak, (int) sum(metrics, "jvm_threads_live_threads"));
+            maxActive = Math.max(maxActive, (int) PrometheusText.sum(metrics, "loopbridge_loop_tasks_active"));
+            peak = Math.max(peak, (int) PrometheusText.sum(metrics, "jvm_threads_live_threads"));
         }
         for (CompletableFuture<HttpResponse<String>> f : all) {
             assertThat(f.get().statusCode()).isEqualTo(200);
@@ -271,20 +271,7 @@ class DemoServerEndToEndTest {
     }
 
     private static int liveThreads() throws Exception {
-        return (int) sum(server.get("/metrics").body(), "jvm_threads_live_threads");
-    }
-
-    /** The sum of a metric's samples in Prometheus text. */
-    static double sum(String scrape, String metric) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(metric) + "(\\{[^}]*\\})? (\\S+)$").matcher(scrape);
-        double total = 0;
-        boolean found = false;
-        while (m.find()) {
-            total += Double.parseDouble(m.group(2));
-            found = true;
-        }
-        assertThat(found).as(metric + " in scrape").isTrue();
-        return total;
+        return (int) PrometheusText.sum(server.get("/metrics").body(), "jvm_threads_live_threads");
     }
 
     static long number(String json, String field) {

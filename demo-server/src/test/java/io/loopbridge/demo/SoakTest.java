@@ -149,7 +149,7 @@ class SoakTest {
     private static Snapshot settle(DemoProcess server, String jcmd) throws Exception {
         // Requests cut off when wrk stopped may still be sleeping on a loop: wait (bounded) until none is.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (DemoServerEndToEndTest.sum(server.get("/metrics").body(), "loopbridge_loop_tasks_active") > 0) {
+        while (PrometheusText.sum(server.get("/metrics").body(), "loopbridge_loop_tasks_active") > 0) {
             assertThat(System.nanoTime()).as("tasks still active 30 s after wrk stopped").isLessThan(deadline);
         }
         jcmd(jcmd, server, "GC.run");
@@ -161,7 +161,7 @@ class SoakTest {
             names.add(m.group(1));
         }
         return new Snapshot(heapUsed(metrics),
-                (int) DemoServerEndToEndTest.sum(metrics, "jvm_threads_live_threads"), names);
+                (int) PrometheusText.sum(metrics, "jvm_threads_live_threads"), names);
     }
 
     /** jvm_memory_used_bytes summed over the heap's pools. */

@@ -24,7 +24,8 @@ final class LoopResources {
 
     @SuppressWarnings("unchecked")
     <T> T attachment(LoopSpi.Key<T> key, Function<? super EventLoop, ? extends T> ifAbsent) {
-        return (T) attachments.computeIfAbsent(key, k -> ifAbsent.apply(loop));
+        Object value = attachments.get(key); // the bridge asks on every submission: a read, no lambda
+        return (T) (value != null ? value : attachments.computeIfAbsent(key, k -> ifAbsent.apply(loop)));
     }
 
     @SuppressWarnings("unchecked")

@@ -1,5 +1,7 @@
 package io.loopbridge.core;
 
+import static io.loopbridge.testing.Coroutines.after;
+import static io.loopbridge.testing.Coroutines.failAfter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,17 +15,6 @@ import org.junit.jupiter.api.Timeout;
 /** Aio.gather / gatherSettled against CPython's gather (checked with python3 3.11). */
 @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class GatherTest {
-    static <T> Coroutine<T> after(long millis, T value) {
-        return () -> Aio.sleep(Duration.ofMillis(millis), value);
-    }
-
-    static Coroutine<Integer> failAfter(long millis, RuntimeException e) {
-        return () -> {
-            Aio.sleep(Duration.ofMillis(millis));
-            throw e;
-        };
-    }
-
     @Test
     void resultsComeInArgumentOrderNotCompletionOrder() throws Exception {
         List<String> r = Aio.run(() -> Aio.gather(after(30, "a"), after(10, "b"), after(0, "c")).await());

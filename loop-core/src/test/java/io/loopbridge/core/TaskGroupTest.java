@@ -1,7 +1,7 @@
 package io.loopbridge.core;
 
-import static io.loopbridge.core.GatherTest.after;
-import static io.loopbridge.core.GatherTest.failAfter;
+import static io.loopbridge.testing.Coroutines.after;
+import static io.loopbridge.testing.Coroutines.failAfter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

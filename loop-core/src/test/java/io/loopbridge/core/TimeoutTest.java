@@ -1,6 +1,6 @@
 package io.loopbridge.core;
 
-import static io.loopbridge.core.GatherTest.after;
+import static io.loopbridge.testing.Coroutines.after;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,12 +1,12 @@
 package io.loopbridge.core.sync;
 
+import static io.loopbridge.testing.Coroutines.yieldOnce;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopbridge.core.Aio;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.Task;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -16,10 +16,6 @@ import org.junit.jupiter.api.Timeout;
 /** LoopLock, LoopSemaphore, LoopBoundedSemaphore against CPython 3.12+ locks.py (checked with python3). */
 @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LoopLockTest {
-    static void yieldOnce() throws Exception {
-        Aio.sleep(Duration.ZERO);
-    }
-
     static Task<Void> acquiring(LoopLock lock) {
         return Aio.createTask(() -> {
             lock.acquire();

@@ -1,6 +1,6 @@
 package io.loopbridge.core.sync;
 
-import static io.loopbridge.core.sync.LoopLockTest.yieldOnce;
+import static io.loopbridge.testing.Coroutines.yieldOnce;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopbridge.core.Aio;
