@@ -7,27 +7,16 @@ import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * A loop's debug mode ({@code loop.set_debug}): where each handle was scheduled, and a warning for every
- * callback slower than the threshold. Off, it costs a volatile read per scheduling call and per iteration.
- * Thread-safe.
+ * What a loop does in debug mode ({@code loop.set_debug}, the flag the loop keeps): remember where each handle
+ * was scheduled, and warn about every callback slower than the threshold. Thread-safe.
  */
 final class DebugMode {
-    private volatile boolean enabled;
     private volatile long slowCallbackNanos;
     /** Where each handle was scheduled (weak keys: an entry goes with its handle). */
     private final Map<Handle, Throwable> origins = Collections.synchronizedMap(new WeakHashMap<>());
 
-    DebugMode(boolean enabled, Duration slowCallback) {
-        this.enabled = enabled;
+    DebugMode(Duration slowCallback) {
         setSlowCallbackDuration(slowCallback);
-    }
-
-    boolean enabled() {
-        return enabled;
-    }
-
-    void setEnabled(boolean enabled) {
-        this.enabled = enabled;
     }
 
     Duration slowCallbackDuration() {
@@ -38,12 +27,9 @@ final class DebugMode {
         this.slowCallbackNanos = Checks.saturatedNanos(Checks.requireNonNegative(threshold, "threshold"));
     }
 
-    /** Remembers where {@code h} is being scheduled, in debug mode. Returns {@code h}. */
-    <H extends Handle> H scheduled(H h) {
-        if (enabled) {
-            origins.put(h, new Throwable("scheduled here"));
-        }
-        return h;
+    /** Remembers where {@code h} is being scheduled. */
+    void scheduled(Handle h) {
+        origins.put(h, new Throwable("scheduled here"));
     }
 
     /** Where {@code h} was scheduled, or null. */

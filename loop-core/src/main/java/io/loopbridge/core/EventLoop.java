@@ -62,12 +62,17 @@ public final class EventLoop implements Executor {
     private long timerSequence;
     private long taskCounter;
 
-    private final DebugMode debug;
+    /** Debug mode's origins and slow-callback timing; its on/off flag is {@link #debug}, read on every callSoon. */
+    private final DebugMode debugMode;
+    private volatile boolean debug;
+    /** Set once by close(); the inbox refuses submissions from then on. */
+    private volatile boolean closed;
     private final LoopErrors errors;
 
     private EventLoop(Builder b) {
         this.name = b.name != null ? b.name : "loop-" + COUNTER.incrementAndGet();
-        this.debug = new DebugMode(b.debug, b.slowCallbackDuration);
+        this.debug = b.debug;
+        this.debugMode = new DebugMode(b.slowCallbackDuration);
         this.errors = new LoopErrors(this, b.exceptionHandler);
         this.idle = b.idle;
         this.inbox = new Inbox(this, b.waiter, b.idle, this::drop);
@@ -107,7 +112,9 @@ public final class EventLoop implements Executor {
     Handle addReady(Handle h) {
         checkOpen();
         checkThread("callSoon", "callSoonThreadsafe");
-        debug.scheduled(h);
+        if (debug) {
+            debugMode.scheduled(h);
+        }
         ready.add(h);
         return h;
     }
@@ -124,7 +131,9 @@ public final class EventLoop implements Executor {
         checkOpen();
         checkThread("callAt/callLater", "callSoonThreadsafe(() -> loop.callLater(...))");
         TimerHandle t = new TimerHandle(this, callback, whenNanos, timerSequence++);
-        debug.scheduled(t);
+        if (debug) {
+            debugMode.scheduled(t);
+        }
         timers.add(t);
         return t;
     }
@@ -145,7 +154,9 @@ public final class EventLoop implements Executor {
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
         Handle h = new Handle(this, callback);
-        debug.scheduled(h);
+        if (debug) {
+            debugMode.scheduled(h);
+        }
         enqueue(h, false);
         return h;
     }
@@ -177,7 +188,7 @@ public final class EventLoop implements Executor {
      * loop is closed and its heap cleared, by a coroutine unwinding on any thread: then there is nothing to do.
      */
     void timerCancelled(TimerHandle t) {
-        if (!inbox.isClosed()) {
+        if (!closed) {
             timers.remove(t);
         }
     }
@@ -283,7 +294,7 @@ public final class EventLoop implements Executor {
 
     /** Any thread. */
     public boolean isClosed() {
-        return inbox.isClosed();
+        return closed;
     }
 
     /**
@@ -297,10 +308,10 @@ public final class EventLoop implements Executor {
         if (thread != null) {
             throw new IllegalStateException("Cannot close a running event loop ('" + name + "')");
         }
-        if (inbox.isClosed()) {
+        if (closed) {
             return;
         }
-        inbox.close();
+        closed = true;
         // The timers go first, before anything below lets a coroutine unwind off the loop: an unwinding sleep
         // cancels its timer, and once the loop is closed that no longer touches the heap.
         closing("clearing the timers", timers::clear);
@@ -338,7 +349,7 @@ public final class EventLoop implements Executor {
 
     /** {@link #close()} of a loop whose thread died of {@code cause}; see {@link LoopSpi#close}. */
     void close(Throwable cause) {
-        if (thread == null && !inbox.isClosed()) {
+        if (thread == null && !closed) {
             resources.setCloseCause(cause); // before anything is dropped: whoever is told can ask why
         }
         close();
@@ -452,22 +463,22 @@ public final class EventLoop implements Executor {
      * were scheduled. Any thread; takes effect from the next iteration.
      */
     public void setDebug(boolean enabled) {
-        debug.setEnabled(enabled);
+        this.debug = enabled;
     }
 
     /** {@code loop.get_debug}. Any thread. */
     public boolean isDebug() {
-        return debug.enabled();
+        return debug;
     }
 
     /** {@code loop.slow_callback_duration}: the threshold for the debug-mode warning (default 100 ms). Any thread. */
     public void setSlowCallbackDuration(Duration threshold) {
-        debug.setSlowCallbackDuration(threshold);
+        debugMode.setSlowCallbackDuration(threshold);
     }
 
     /** The debug-mode slow-callback threshold. Any thread. */
     public Duration getSlowCallbackDuration() {
-        return debug.slowCallbackDuration();
+        return debugMode.slowCallbackDuration();
     }
 
     /** The loop's name, as used in logs, errors and metrics. Any thread. */
@@ -539,7 +550,7 @@ public final class EventLoop implements Executor {
     private void runReady(long now) {
         int ntodo = ready.size();
         int ran = 0;
-        boolean timed = debug.enabled();
+        boolean timed = debug;
         for (int i = 0; i < ntodo; i++) {
             Handle h = ready.poll();
             if (h.isCancelled()) {
@@ -547,7 +558,7 @@ public final class EventLoop implements Executor {
             }
             ran++;
             if (timed) {
-                debug.runTimed(this, h, this::runHandle);
+                debugMode.runTimed(this, h, this::runHandle);
             } else {
                 runHandle(h);
             }
@@ -588,7 +599,7 @@ public final class EventLoop implements Executor {
 
     /** Debug mode: where {@code h} was scheduled, or null. */
     Throwable originOf(Handle h) {
-        return debug.originOf(h);
+        return debugMode.originOf(h);
     }
 
     /** How this loop's waits spin before they park (its idle wait, and the fallback engine's handoff). */
@@ -627,7 +638,7 @@ public final class EventLoop implements Executor {
     }
 
     void checkOpen() {
-        if (inbox.isClosed()) {
+        if (closed) {
             throw rejected();
         }
     }

@@ -47,7 +47,6 @@ final class Inbox {
     private volatile int wakeupNeeded;
     /** After close: a CAS token that lets any thread take the consumer's role to drop what is left. */
     private volatile int draining;
-    private volatile boolean closed;
     /** 1 when the loop wants the next submission timestamped for a lag sample. */
     private volatile int stampNext;
     /** The submission that took the lag sample, published after {@link #stampedAt}; null when none is out. */
@@ -72,7 +71,7 @@ final class Inbox {
      * @throws RejectedExecutionException if the loop is already closed (then {@code h} is not told)
      */
     void offer(Handle h) {
-        if (closed) {
+        if (loop.isClosed()) {
             throw loop.rejected();
         }
         if (stampNext != 0 && STAMP_NEXT.compareAndSet(this, 1, 0)) {
@@ -80,7 +79,7 @@ final class Inbox {
             STAMPED.setRelease(this, h);
         }
         queue.offer(h);
-        if (closed) {
+        if (loop.isClosed()) {
             dropAll(); // close() may have dropped before our offer: whoever drops last tells this one
         } else if (wakeupNeeded != 0 && WAKEUP_NEEDED.compareAndSet(this, 1, 0)) {
             waiter.wakeUp(loop.thread());
@@ -93,10 +92,6 @@ final class Inbox {
 
     int size() {
         return queue.size();
-    }
-
-    boolean isClosed() {
-        return closed;
     }
 
     // ---- the loop's thread ------------------------------------------------------------------------
@@ -163,13 +158,8 @@ final class Inbox {
 
     // ---- closing ----------------------------------------------------------------------------------
 
-    /** From now on {@link #offer} refuses; what is queued stays until {@link #dropAll}. */
-    void close() {
-        closed = true;
-    }
-
     /**
-     * Drops whatever is queued, telling each handle. Any thread; one drops at a time and the others wait for
+     * Once the loop is closed (from then on {@link #offer} refuses): drops whatever is queued, telling each handle. Any thread; one drops at a time and the others wait for
      * it (it may be telling their own handles), so that close(), or an offer that found the loop closed,
      * returns only when everything it could have queued has been told.
      */
