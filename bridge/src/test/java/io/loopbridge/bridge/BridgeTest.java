@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -434,7 +433,5 @@ class BridgeTest {
             assertThat(Bridge.callSoonThreadsafe(rl.loop, () -> String.valueOf(MDC.get("user"))).get(T, TimeUnit.SECONDS))
                     .isEqualTo("null");
         }
-    }
-
     }
 }

@@ -558,12 +558,18 @@ public final class EventLoop implements Executor {
             }
             ran++;
             if (timed) {
-                debugMode.runTimed(this, h, this::runHandle);
+                runTimed(h);
             } else {
                 runHandle(h);
             }
         }
         stats.iteration(ran, ran == 0 ? 0 : time() - now, ready.size(), timers.size());
+    }
+
+    private void runTimed(Handle h) {
+        long t0 = System.nanoTime();
+        runHandle(h);
+        debugMode.ran(this, h, System.nanoTime() - t0);
     }
 
     private void runHandle(Handle h) {
