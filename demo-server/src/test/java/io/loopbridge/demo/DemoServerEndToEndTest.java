@@ -2,12 +2,9 @@ package io.loopbridge.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.OutputStream;
+import io.loopbridge.testing.Promtool;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -228,22 +224,11 @@ class DemoServerEndToEndTest {
 
     @Test
     void theWholeScrapePassesPromtool() throws Exception {
-        Path promtool = Path.of("/usr/bin/promtool");
-        if (!Files.isExecutable(promtool)) {
-            assertThat(System.getenv("CI")).as("promtool is required in CI").isNotEqualTo("true");
-            Assumptions.abort("promtool not installed (apt-get install prometheus): lint check skipped");
-        }
         server.get("/sleep?ms=1");
         String scrape = server.get("/metrics").body();
         assertThat(scrape).contains("demo_connections_open ").contains("demo_connections_refused_total ")
                 .contains("demo_connections_timed_out_total ").contains("system_cpus ");
-        Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(scrape.getBytes(StandardCharsets.UTF_8));
-        }
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("promtool finished").isTrue();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as("promtool check metrics said:\n" + out).isZero();
+        Promtool.assertLintClean(scrape);
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopFuture;
 import io.loopbridge.core.Task;
 import io.loopbridge.testing.LogCapture;
+import io.loopbridge.testing.Promtool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -6,6 +6,7 @@ import io.loopbridge.bridge.LoopPool;
 import io.loopbridge.core.Aio;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.testing.LogCapture;
+import io.loopbridge.testing.Promtool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

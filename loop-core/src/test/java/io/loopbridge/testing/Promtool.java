@@ -1,4 +1,4 @@
-package io.loopbridge.metrics;
+package io.loopbridge.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -9,12 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** Runs Prometheus's own linter, {@code promtool check metrics}, over scrape text. */
-final class Promtool {
+/** Shared test fixture: runs Prometheus's own linter, {@code promtool check metrics}, over scrape text. */
+public final class Promtool {
     private Promtool() {
     }
 
-    static void assertLintClean(String scrape) throws Exception {
+    /** Fails the test if promtool finds a problem; skips it where promtool is missing, except in CI. */
+    public static void assertLintClean(String scrape) throws Exception {
         Path promtool = Path.of("/usr/bin/promtool");
         if (!Files.isExecutable(promtool)) {
             // CI installs Debian's prometheus package (.ci/run); there the check is never skipped.
