@@ -108,7 +108,7 @@ class LoopPoolTest {
                 .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("graceful");
         assertThat(done).isNotDone();
         gate.complete(null);
-        done.get(T, TimeUnit.SECONDS);
+        Waits.get(done, "graceful-");
         for (int i = 0; i < 20; i++) {
             assertThat(fs.get(i).getNow(-1)).isEqualTo(i);
         }
