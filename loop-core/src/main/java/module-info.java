@@ -12,5 +12,5 @@ module io.loopbridge.core {
 
     exports io.loopbridge.core;
     exports io.loopbridge.core.sync;
-    exports io.loopbridge.core.spi to io.loopbridge.bridge, io.loopbridge.metrics;
+    exports io.loopbridge.core.spi to io.loopbridge.bridge, io.loopbridge.metrics, io.loopbridge.netty;
 }

@@ -68,6 +68,8 @@ public final class EventLoop implements Executor {
     /** Set once by close(); the inbox refuses submissions from then on. */
     private volatile boolean closed;
     private final LoopErrors errors;
+    /** The loop's I/O, or null: then it parks when idle. */
+    private final LoopIo.Driver io;
 
     private EventLoop(Builder b) {
         this.name = b.name != null ? b.name : "loop-" + COUNTER.incrementAndGet();
@@ -75,7 +77,11 @@ public final class EventLoop implements Executor {
         this.debugMode = new DebugMode(b.slowCallbackDuration);
         this.errors = new LoopErrors(this, b.exceptionHandler);
         this.idle = b.idle;
-        this.inbox = new Inbox(this, b.waiter, b.idle, this::drop);
+        this.io = b.io == null ? null : Objects.requireNonNull(b.io.open(this), "LoopIo.open returned null");
+        // An I/O loop waits in its selector at once: a spin would watch the inbox only, blind to sockets.
+        this.inbox = io == null
+                ? new Inbox(this, b.waiter, b.idle, this::drop)
+                : new Inbox(this, IdleWaiter.polling(io), IdleStrategy.NO_SPIN, this::drop);
     }
 
     /**
@@ -311,6 +317,11 @@ public final class EventLoop implements Executor {
         if (closed) {
             return;
         }
+        if (io != null) {
+            io.checkCanClose();
+            // While the loop is still open: what the channels' close callbacks schedule is dropped below.
+            closing("closing its I/O", io::close);
+        }
         closed = true;
         // The timers go first, before anything below lets a coroutine unwind off the loop: an unwinding sleep
         // cancels its timer, and once the loop is closed that no longer touches the heap.
@@ -509,11 +520,15 @@ public final class EventLoop implements Executor {
      * run what is ready now. What these callbacks schedule waits for the next iteration.
      */
     private void runOnce() {
+        boolean polled = false;
         if (ready.isEmpty() && !stopping && inbox.isEmpty()) {
             long timeout = untilNextTimer();
             if (timeout != 0) {
-                inbox.awaitWork(timeout);
+                polled = inbox.awaitWork(timeout); // with I/O: the wait is the poll, I/O callbacks ran in it
             }
+        }
+        if (io != null && !polled && io.hasWork()) {
+            io.poll(0);
         }
         long now = time();
         LongConsumer lag = stats.lagRecorder();
@@ -617,6 +632,11 @@ public final class EventLoop implements Executor {
         return inbox.size();
     }
 
+    /** The loop's I/O, or null. */
+    LoopIo.Driver io() {
+        return io;
+    }
+
     // ---- confinement --------------------------------------------------------------------------------
 
     /** Whether the caller is this loop's thread, or a coroutine step this loop is running. */
@@ -680,6 +700,7 @@ public final class EventLoop implements Executor {
         private ExceptionHandler exceptionHandler;
         private IdleWaiter waiter = IdleWaiter.PARKING;
         private IdleStrategy idle = IdleStrategy.DEFAULT;
+        private LoopIo io;
 
         private Builder() {
         }
@@ -717,6 +738,17 @@ public final class EventLoop implements Executor {
          */
         public Builder idleSpin(Duration spin) {
             this.idle = IdleStrategy.spinFor(spin);
+            return this;
+        }
+
+        /**
+         * Gives the loop I/O, e.g. {@code io(NettyIo.nio())} from {@code io.loopbridge.netty}: Netty channels then
+         * live on the loop's thread, and the idle loop waits in the selector instead of parking (it does not
+         * spin: {@link #idleSpin} applies to the fallback engine's handoff only). Such a loop stays on the
+         * thread that first runs it, and is closed there. Default: no I/O.
+         */
+        public Builder io(LoopIo io) {
+            this.io = Objects.requireNonNull(io, "io");
             return this;
         }
 

@@ -14,6 +14,21 @@ interface IdleWaiter {
     /** Makes a current or the next {@link #waitForWork} of {@code loopThread} return promptly. Any thread. */
     void wakeUp(Thread loopThread);
 
+    /** Waits in {@code io}'s poll: the wait also runs the I/O that is ready. */
+    static IdleWaiter polling(LoopIo.Driver io) {
+        return new IdleWaiter() {
+            @Override
+            public void waitForWork(long timeoutNanos) {
+                io.poll(timeoutNanos);
+            }
+
+            @Override
+            public void wakeUp(Thread loopThread) {
+                io.wakeUp();
+            }
+        };
+    }
+
     IdleWaiter PARKING = new IdleWaiter() {
         @Override
         public void waitForWork(long timeoutNanos) {

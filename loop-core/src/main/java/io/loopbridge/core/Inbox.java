@@ -98,27 +98,27 @@ final class Inbox {
 
     /**
      * Waits until a submission arrives, {@code timeoutNanos} pass (negative: no timeout) or the waiter returns
-     * early: spins first ({@link IdleStrategy}), then parks through the waiter.
+     * early: spins first ({@link IdleStrategy}), then parks through the waiter. Returns whether the waiter ran.
      */
-    void awaitWork(long timeoutNanos) {
+    boolean awaitWork(long timeoutNanos) {
         long start = System.nanoTime();
         long budget = timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos;
         while (queue.isEmpty()) {
             if (!idle.spin(start, budget)) {
-                if (System.nanoTime() - start < budget) {
-                    park(timeoutNanos < 0 ? -1 : budget - (System.nanoTime() - start));
-                }
-                return;
+                long left = budget - (System.nanoTime() - start);
+                return left > 0 && park(timeoutNanos < 0 ? -1 : left);
             }
         }
+        return false;
     }
 
-    private void park(long timeoutNanos) {
+    private boolean park(long timeoutNanos) {
         WAKEUP_NEEDED.setVolatile(this, 1);
         try {
-            if (queue.isEmpty()) {
-                waiter.waitForWork(timeoutNanos);
+            if (!queue.isEmpty()) {
+                return false;
             }
+            waiter.waitForWork(timeoutNanos);
         } finally {
             WAKEUP_NEEDED.setOpaque(this, 0); // a producer that still saw 1 costs one spurious wake-up
         }
@@ -128,6 +128,7 @@ final class Inbox {
             EventLoop.log.debug("Event loop '{}' woke up because its thread was interrupted; use stop() to stop it",
                     loop.name());
         }
+        return true;
     }
 
     /** Asks the next producer to timestamp its handle, unless a stamp is already out. */

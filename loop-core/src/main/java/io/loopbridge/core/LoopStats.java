@@ -52,6 +52,21 @@ public final class LoopStats {
         return get(BUSY);
     }
 
+    /**
+     * Nanoseconds spent processing I/O (reading, writing, running channel handlers; not waiting for it), for
+     * a loop with I/O ({@link EventLoop.Builder#io}); else 0. Next to {@link #busyNanos()}.
+     */
+    public long ioNanos() {
+        LoopIo.Driver io = loop.io();
+        return io == null ? 0 : io.ioNanos();
+    }
+
+    /** Channels registered with the loop's I/O now; 0 for a loop without I/O. */
+    public long channels() {
+        LoopIo.Driver io = loop.io();
+        return io == null ? 0 : io.registrations();
+    }
+
     /** Callbacks that ran longer than the slow-callback threshold (timed in debug mode only). */
     public long slowCallbacks() {
         return get(SLOW);

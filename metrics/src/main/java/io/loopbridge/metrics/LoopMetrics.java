@@ -98,6 +98,12 @@ public final class LoopMetrics implements MeterBinder, AutoCloseable {
                 .description("Time the loop spent running callbacks; its rate is the loop's utilisation")
                 .baseUnit("seconds")
                 .tags(tags).register(registry));
+        meters.add(FunctionCounter.builder("loopbridge.loop.io.busy", s, st -> st.ioNanos() / 1e9)
+                .description("Time the loop spent processing I/O (reads, writes, channel handlers), next to loopbridge.loop.busy; 0 without I/O")
+                .baseUnit("seconds")
+                .tags(tags).register(registry));
+        gauge(registry, "loopbridge.loop.channels", "Channels registered with the loop's I/O; 0 without I/O", s,
+                LoopStats::channels);
         Timer lag = Timer.builder("loopbridge.loop.lag")
                 .description("Delay from a thread-safe submission or a timer's deadline to the loop taking it")
                 .publishPercentileHistogram()

@@ -1,0 +1,132 @@
+package io.loopbridge.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.loopbridge.bridge.Bridge;
+import io.loopbridge.bridge.LoopPool;
+import io.loopbridge.core.Aio;
+import io.loopbridge.core.EventLoop;
+import io.loopbridge.testing.Waits;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Netty channels on loopbridge's loops: a connection's handlers, its coroutines and its writes on one thread. */
+class NettyIoTest {
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        Collections.reverse(cleanup);
+        for (AutoCloseable c : cleanup) {
+            c.close();
+        }
+    }
+
+    private LoopPool ioPool(String name) {
+        LoopPool pool = LoopPool.builder().name(name).loops(2).loopDefaults(b -> b.io(NettyIo.nio())).build();
+        cleanup.add(pool);
+        return pool;
+    }
+
+    /**
+     * A server on a pool's loops answers each line from a coroutine started in the handler: the handler, the
+     * coroutine and the write all run on the channel's loop thread, and the coroutine awaits Netty's write future.
+     */
+    @Test
+    void aHandlerStartsACoroutineOnItsChannelsLoopThatAwaitsTheWriteWithNoThreadHop() throws Exception {
+        LoopPool pool = ioPool("echo");
+        List<String> seen = new CopyOnWriteArrayList<>();
+        Channel server = new ServerBootstrap().group(NettyIo.group(pool)).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new SimpleChannelInboundHandler<ByteBuf>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
+                                String text = msg.toString(StandardCharsets.UTF_8);
+                                Thread handlerThread = Thread.currentThread();
+                                EventLoop loop = Aio.getRunningLoop();
+                                seen.add("handler on " + (loop.thread() == handlerThread));
+                                loop.createTask(() -> {
+                                    seen.add("coroutine on channel's loop " + (Aio.getRunningLoop() == loop)
+                                            + ", in channel's event loop " + ctx.channel().eventLoop().inEventLoop());
+                                    NettyIo.wrap(ctx.writeAndFlush(Unpooled.copiedBuffer("echo:" + text,
+                                            StandardCharsets.UTF_8))).await();
+                                    seen.add("written");
+                                    return null;
+                                });
+                            }
+                        });
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
+        cleanup.add(() -> server.close().sync());
+        int port = ((InetSocketAddress) server.localAddress()).getPort();
+
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        Channel client = new Bootstrap().group(NettyIo.group(pool)).channel(NioSocketChannel.class)
+                .handler(new SimpleChannelInboundHandler<ByteBuf>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
+                        reply.complete(msg.toString(StandardCharsets.UTF_8));
+                    }
+                }).connect("127.0.0.1", port).sync().channel();
+        cleanup.add(() -> client.close().sync());
+        client.writeAndFlush(Unpooled.copiedBuffer("hi", StandardCharsets.UTF_8));
+
+        assertThat(Waits.get(reply, "echo-")).isEqualTo("echo:hi");
+        Waits.awaitTrue(() -> seen.contains("written"), "the coroutine's write to complete");
+        assertThat(seen).containsExactly("handler on true", "coroutine on channel's loop true, in channel's event loop true",
+                "written");
+    }
+
+    /**
+     * An idle loop with I/O waits in its selector; a thread-safe submission wakes it, and a timer's deadline ends
+     * the wait.
+     */
+    @Test
+    void anIdleIoLoopIsWokenByASubmissionAndByItsNextTimer() throws Exception {
+        LoopPool pool = ioPool("wake");
+        EventLoop loop = pool.next();
+        for (int i = 0; i < 20; i++) {
+            CompletableFuture<Thread> ran = new CompletableFuture<>();
+            loop.callSoonThreadsafe(() -> ran.complete(Thread.currentThread()));
+            assertThat(ran.get(Waits.SECONDS, TimeUnit.SECONDS)).isSameAs(loop.thread());
+        }
+        long start = System.nanoTime();
+        Integer slept = Bridge.runCoroutineThreadsafe(() -> {
+            Aio.sleep(Duration.ofMillis(20));
+            return 20;
+        }, loop).get(Waits.SECONDS, TimeUnit.SECONDS);
+        assertThat(slept).isEqualTo(20);
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(20));
+    }
+
+    @Test
+    void aLoopWithoutNettyIoIsRefusedWithTheFix() {
+        EventLoop plain = EventLoop.create();
+        cleanup.add(plain::close);
+        assertThatThrownBy(() -> NettyIo.eventLoop(plain)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("has no Netty I/O; build it with EventLoop.builder().io(NettyIo.nio())");
+    }
+}
