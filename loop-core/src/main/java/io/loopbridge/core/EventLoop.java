@@ -205,7 +205,8 @@ public final class EventLoop implements Executor {
      * Runs the loop until {@link #stop()}: {@code loop.run_forever}. Calling {@code stop()} first makes it
      * run one iteration. The loop may be run again after it stopped.
      *
-     * @throws IllegalStateException if this or another loop is already running on this thread, or the
+     * @throws IllegalStateException if this or another loop is already running on this thread, the loop does
+     *                               I/O and belongs to another thread ({@link Builder#io}), or the
      *                               caller is a virtual thread (a loop needs a platform thread)
      * @throws RejectedExecutionException if the loop is closed
      */
@@ -216,6 +217,9 @@ public final class EventLoop implements Executor {
             throw new IllegalStateException("Event loop '" + name + "' cannot run on a virtual thread ("
                     + current + "): its tasks are virtual threads scheduled by the loop's own platform thread."
                     + " Run it on a platform thread, e.g. Thread.ofPlatform() or a LoopPool.");
+        }
+        if (io != null) {
+            io.bind(current);
         }
         thread = current;
         RUNNING.set(this);

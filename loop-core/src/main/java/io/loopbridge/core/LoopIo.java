@@ -21,10 +21,15 @@ public interface LoopIo {
     /** One loop's I/O. Called by the loop only; each method says from which thread. */
     interface Driver {
         /**
-         * Waits up to {@code timeoutNanos} for I/O or a {@link #wakeUp} ({@code 0}: does not wait; negative: until
-         * woken), then runs the ready I/O callbacks and the I/O layer's own tasks. The loop's thread.
+         * The loop is about to run on {@code thread}, which from then on is the one that polls and closes.
          *
-         * @throws IllegalStateException if the calling thread cannot drive this I/O (the message says which can)
+         * @throws IllegalStateException if the I/O belongs to another thread (the message names it)
+         */
+        void bind(Thread thread);
+
+        /**
+         * Waits up to {@code timeoutNanos} for I/O or a {@link #wakeUp} ({@code 0}: does not wait; negative: until
+         * woken), then runs the ready I/O callbacks and the I/O layer's own tasks. The bound thread.
          */
         void poll(long timeoutNanos);
 

@@ -50,7 +50,6 @@ final class NettyDriver implements LoopIo.Driver {
 
     @Override
     public void poll(long timeoutNanos) {
-        bindTo(Thread.currentThread());
         woken = false;
         // ManualIoEventLoop.run: -1 does not wait, 0 waits until woken.
         netty.run(timeoutNanos == 0 ? -1 : timeoutNanos < 0 ? 0 : timeoutNanos);
@@ -86,7 +85,7 @@ final class NettyDriver implements LoopIo.Driver {
             return;
         }
         closed = true;
-        bindTo(Thread.currentThread());
+        bind(Thread.currentThread());
         netty.shutdownGracefully(0, 0, TimeUnit.NANOSECONDS);
         // Closes every channel (their handlers run here), runs Netty's remaining tasks, releases the selector.
         while (!netty.isTerminated()) {
@@ -106,7 +105,8 @@ final class NettyDriver implements LoopIo.Driver {
         return registrations;
     }
 
-    private void bindTo(Thread current) {
+    @Override
+    public void bind(Thread current) {
         if (owner == current) {
             return;
         }
