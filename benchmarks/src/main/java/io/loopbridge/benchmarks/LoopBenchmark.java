@@ -8,6 +8,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -27,6 +28,10 @@ import org.openjdk.jmh.infra.Blackhole;
 public class LoopBenchmark {
     static final int BATCH = 1000;
 
+    /** See {@link IoSetting}. */
+    @Param({"none", "nio", "nioChannel"})
+    public String io;
+
     private final FailFast errors = new FailFast();
     private EventLoop loop;
     private Blackhole bh;
@@ -41,8 +46,9 @@ public class LoopBenchmark {
     };
 
     @Setup
-    public void setUp() {
-        loop = EventLoop.builder().name("callSoon-bench").exceptionHandler(errors).build();
+    public void setUp() throws Exception {
+        loop = IoSetting.apply(EventLoop.builder().name("callSoon-bench").exceptionHandler(errors), io).build();
+        IoSetting.register(loop, io);
     }
 
     @TearDown

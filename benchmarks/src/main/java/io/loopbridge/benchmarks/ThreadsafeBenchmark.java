@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -30,6 +31,10 @@ import org.openjdk.jmh.infra.Blackhole;
 @State(Scope.Benchmark)
 public class ThreadsafeBenchmark {
     static final int BATCH = 1000;
+
+    /** See {@link IoSetting}. */
+    @Param({"none", "nio", "nioChannel"})
+    public String io;
 
     private final FailFast errors = new FailFast();
     private EventLoop loop;
@@ -55,15 +60,22 @@ public class ThreadsafeBenchmark {
 
     @Setup
     public void startLoop() {
-        loop = EventLoop.builder().name("threadsafe-bench").exceptionHandler(errors).build();
-        loopThread = Thread.ofPlatform().name("threadsafe-bench-loop").daemon(true).start(loop::runForever);
+        loop = IoSetting.apply(EventLoop.builder().name("threadsafe-bench").exceptionHandler(errors), io).build();
+        loopThread = Thread.ofPlatform().name("threadsafe-bench-loop").daemon(true).start(() -> {
+            try {
+                IoSetting.register(loop, io); // an I/O loop stays on its first thread: register from this one
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            loop.runForever();
+            loop.close(); // on its own thread, where an I/O loop's channels live
+        });
     }
 
     @TearDown
     public void closeLoop() throws InterruptedException {
         loop.callSoonThreadsafe(loop::stop);
         loopThread.join();
-        loop.close();
         errors.check();
     }
 
