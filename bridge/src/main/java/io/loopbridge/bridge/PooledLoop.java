@@ -180,6 +180,7 @@ final class PooledLoop {
      */
     private Void drain() throws Exception {
         Task<?> self = Aio.currentTask();
+        LoopSpi.stopAccepting(loop); // a loop with I/O: its servers take no new connections, the open ones finish
         untilIdle(self, graceDeadline, true);
         refusesNewWork = true;
         for (Task<?> t : loop.allTasks()) {

@@ -36,6 +36,13 @@ public interface LoopIo {
         /** Whether a poll that does not wait may find something to do; false lets a busy loop skip it. The loop's thread. */
         boolean hasWork();
 
+        /**
+         * The loop's owner is shutting it down gracefully: stop accepting connections (close the listening
+         * channels); the connections already open stay until their work is done or the loop closes. The loop's
+         * thread.
+         */
+        void stopAccepting();
+
         /** Makes the current poll, or the next, return promptly. Any thread. */
         void wakeUp();
 

@@ -37,6 +37,15 @@ final class SpiAccess implements LoopSpi.Access {
     }
 
     @Override
+    public void stopAccepting(EventLoop loop) {
+        loop.checkThread("stopAccepting", "callSoonThreadsafe");
+        LoopIo.Driver io = loop.io();
+        if (io != null) {
+            io.stopAccepting();
+        }
+    }
+
+    @Override
     public void setLagRecorder(EventLoop loop, LongConsumer recorder) {
         loop.stats().setLagRecorder(recorder);
     }

@@ -3,14 +3,18 @@ package io.loopbridge.netty;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopIo;
 import io.loopbridge.core.spi.LoopSpi;
+import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoRegistration;
+import io.netty.channel.nio.NioIoHandle;
 import io.netty.util.concurrent.ThreadAwareExecutor;
+import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,7 +31,7 @@ final class NettyDriver implements LoopIo.Driver {
     private final EventLoop loop;
     private final LoopIoEventLoop netty;
     /** Registered handles, loop thread only; pruned of closed ones now and then. */
-    private final ArrayList<IoRegistration> registered = new ArrayList<>();
+    private final ArrayList<Registered> registered = new ArrayList<>();
     /** {@code registered.size()} for other threads (metrics). */
     private volatile int registrations;
     /** Set by a wake-up from another thread: Netty may have a task queued. Cleared before each poll. */
@@ -55,7 +59,7 @@ final class NettyDriver implements LoopIo.Driver {
         netty.run(timeoutNanos == 0 ? -1 : timeoutNanos < 0 ? 0 : timeoutNanos);
         if (++pollsSincePrune >= PRUNE_EVERY) {
             pollsSincePrune = 0;
-            registered.removeIf(r -> !r.isValid());
+            registered.removeIf(r -> !r.registration().isValid());
             registrations = registered.size();
         }
     }
@@ -63,6 +67,25 @@ final class NettyDriver implements LoopIo.Driver {
     @Override
     public boolean hasWork() {
         return woken || registrations != 0 || netty.hasDueScheduledTask();
+    }
+
+    /**
+     * Closes the listening channels through their own {@code Unsafe.close} (their handlers hear of it as of any
+     * close). Known for NIO, whose handles say what they wrap; other transports' listening channels close with
+     * the loop.
+     */
+    @Override
+    public void stopAccepting() {
+        for (Registered r : List.copyOf(registered)) {
+            if (r.registration().isValid() && r.handle() instanceof NioIoHandle nio
+                    && nio.selectableChannel() instanceof ServerSocketChannel
+                    && r.handle() instanceof Channel.Unsafe unsafe) {
+                unsafe.close(unsafe.voidPromise());
+            }
+        }
+    }
+
+    private record Registered(IoHandle handle, IoRegistration registration) {
     }
 
     @Override
@@ -152,7 +175,7 @@ final class NettyDriver implements LoopIo.Driver {
         @Override
         public IoRegistration register(IoHandle handle) throws Exception {
             IoRegistration r = delegate.register(handle);
-            registered.add(r);
+            registered.add(new Registered(handle, r));
             registrations = registered.size();
             return r;
         }

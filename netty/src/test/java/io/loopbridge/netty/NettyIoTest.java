@@ -7,6 +7,7 @@ import io.loopbridge.bridge.Bridge;
 import io.loopbridge.bridge.LoopPool;
 import io.loopbridge.core.Aio;
 import io.loopbridge.core.EventLoop;
+import io.loopbridge.core.LoopFuture;
 import io.loopbridge.testing.Waits;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -128,5 +129,49 @@ class NettyIoTest {
         cleanup.add(plain::close);
         assertThatThrownBy(() -> NettyIo.eventLoop(plain)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("has no Netty I/O; build it with EventLoop.builder().io(NettyIo.nio())");
+    }
+
+    /**
+     * A graceful pool shutdown stops accepting first (the listening channel closes), lets an open connection's
+     * coroutine finish its exchange, and closes that connection when its loop closes: nothing is left pending.
+     */
+    @Test
+    void aGracefulShutdownStopsAcceptingLetsOpenConnectionsFinishThenClosesThem() throws Exception {
+        LoopPool pool = LoopPool.builder().name("graceful-io").loops(2).loopDefaults(b -> b.io(NettyIo.nio())).build();
+        CompletableFuture<Void> connectionTaskDone = new CompletableFuture<>();
+        Channel server = new ServerBootstrap().group(NettyIo.group(pool)).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        LoopFuture<String> bye = Aio.getRunningLoop().createFuture();
+                        ch.pipeline().addLast(new SimpleChannelInboundHandler<ByteBuf>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
+                                bye.trySetResult(msg.toString(StandardCharsets.UTF_8));
+                            }
+                        });
+                        Aio.getRunningLoop().createTask(() -> { // the connection's work: answer the client's "bye"
+                            String word = bye.await();
+                            NettyIo.wrap(ch.writeAndFlush(Unpooled.copiedBuffer("got " + word, StandardCharsets.UTF_8))).await();
+                            connectionTaskDone.complete(null);
+                            return null;
+                        });
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
+        int port = ((InetSocketAddress) server.localAddress()).getPort();
+        try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
+            CompletableFuture<Void> terminated = pool.shutdownGracefully(Duration.ofSeconds(30));
+            Waits.awaitTrue(() -> !server.isOpen(), "the listening channel to close");
+            assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", port).close())
+                    .isInstanceOf(java.net.ConnectException.class);
+            assertThat(connectionTaskDone).as("the open connection's task waits for its client").isNotDone();
+            client.getOutputStream().write('?');
+            byte[] answer = new byte[5];
+            int n = client.getInputStream().readNBytes(answer, 0, 5);
+            assertThat(new String(answer, 0, n, StandardCharsets.UTF_8)).isEqualTo("got ?");
+            Waits.get(connectionTaskDone, "graceful-io-");
+            Waits.get(terminated, "graceful-io-");
+            assertThat(client.getInputStream().read()).as("the loop's close closed the connection").isEqualTo(-1);
+        }
     }
 }

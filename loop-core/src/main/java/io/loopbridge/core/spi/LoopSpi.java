@@ -49,6 +49,8 @@ public final class LoopSpi {
         <T> T removeAttachment(EventLoop loop, Key<T> key);
 
         void setLagRecorder(EventLoop loop, LongConsumer recorder);
+
+        void stopAccepting(EventLoop loop);
     }
 
     /** Called once, by loop-core. */
@@ -109,6 +111,14 @@ public final class LoopSpi {
     /** Detaches and returns the value under {@code key}, or null if there was none. */
     public static <T> T removeAttachment(EventLoop loop, Key<T> key) {
         return access().removeAttachment(Objects.requireNonNull(loop, "loop"), Objects.requireNonNull(key, "key"));
+    }
+
+    /**
+     * The first step of a graceful shutdown for a loop with I/O ({@link io.loopbridge.core.LoopIo.Driver#stopAccepting}):
+     * its listening channels close; nothing happens to a loop without I/O. The loop's thread.
+     */
+    public static void stopAccepting(EventLoop loop) {
+        access().stopAccepting(Objects.requireNonNull(loop, "loop"));
     }
 
     /**
