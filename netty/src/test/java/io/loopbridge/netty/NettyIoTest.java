@@ -139,6 +139,7 @@ class NettyIoTest {
     void aGracefulShutdownStopsAcceptingLetsOpenConnectionsFinishThenClosesThem() throws Exception {
         LoopPool pool = LoopPool.builder().name("graceful-io").loops(2).loopDefaults(b -> b.io(NettyIo.nio())).build();
         CompletableFuture<Void> connectionTaskDone = new CompletableFuture<>();
+        CompletableFuture<Void> accepted = new CompletableFuture<>();
         Channel server = new ServerBootstrap().group(NettyIo.group(pool)).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -156,10 +157,12 @@ class NettyIoTest {
                             connectionTaskDone.complete(null);
                             return null;
                         });
+                        accepted.complete(null);
                     }
                 }).bind("127.0.0.1", 0).sync().channel();
         int port = ((InetSocketAddress) server.localAddress()).getPort();
         try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
+            Waits.get(accepted, "graceful-io-"); // a connection still in the listen backlog would be reset
             CompletableFuture<Void> terminated = pool.shutdownGracefully(Duration.ofSeconds(30));
             Waits.awaitTrue(() -> !server.isOpen(), "the listening channel to close");
             assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", port).close())
