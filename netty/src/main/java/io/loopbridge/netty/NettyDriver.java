@@ -4,12 +4,12 @@ import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopIo;
 import io.loopbridge.core.spi.LoopSpi;
 import io.netty.channel.Channel;
-import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoRegistration;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioIoHandle;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import java.nio.channels.ServerSocketChannel;
@@ -29,6 +29,7 @@ final class NettyDriver implements LoopIo.Driver {
     private static final int PRUNE_EVERY = 64;
 
     private final EventLoop loop;
+    private final NettyIo io;
     private final LoopIoEventLoop netty;
     /** Registered handles, loop thread only; pruned of closed ones now and then. */
     private final ArrayList<Registered> registered = new ArrayList<>();
@@ -42,10 +43,15 @@ final class NettyDriver implements LoopIo.Driver {
     private int pollsSincePrune;
     private boolean closed;
 
-    NettyDriver(EventLoop loop, IoEventLoopGroup parent, IoHandlerFactory factory) {
+    NettyDriver(EventLoop loop, NettyIo io, IoHandlerFactory factory) {
         this.loop = loop;
-        this.netty = new LoopIoEventLoop(parent, loop, executor -> new CountingHandler(factory.newHandler(
+        this.io = io;
+        this.netty = new LoopIoEventLoop(null, loop, executor -> new CountingHandler(factory.newHandler(
                 new LoopAwareExecutor(executor))));
+    }
+
+    NettyIo io() {
+        return io;
     }
 
     LoopIoEventLoop netty() {
@@ -71,18 +77,29 @@ final class NettyDriver implements LoopIo.Driver {
 
     /**
      * Closes the listening channels through their own {@code Unsafe.close} (their handlers hear of it as of any
-     * close). Known for NIO, whose handles say what they wrap; other transports' listening channels close with
-     * the loop.
+     * close). A registered handle is a channel's {@code Unsafe}: NIO's says which JDK channel it wraps; the native
+     * transports' are inner classes of their channel class, which says whether it is a {@link ServerChannel}.
      */
     @Override
     public void stopAccepting() {
         for (Registered r : List.copyOf(registered)) {
-            if (r.registration().isValid() && r.handle() instanceof NioIoHandle nio
-                    && nio.selectableChannel() instanceof ServerSocketChannel
-                    && r.handle() instanceof Channel.Unsafe unsafe) {
+            if (r.registration().isValid() && r.handle() instanceof Channel.Unsafe unsafe && isListening(r.handle())) {
                 unsafe.close(unsafe.voidPromise());
             }
         }
+    }
+
+    private static boolean isListening(IoHandle handle) {
+        if (handle instanceof NioIoHandle nio) {
+            return nio.selectableChannel() instanceof ServerSocketChannel;
+        }
+        for (Class<?> c = handle.getClass(); c != null; c = c.getSuperclass()) {
+            Class<?> channel = c.getEnclosingClass();
+            if (channel != null && ServerChannel.class.isAssignableFrom(channel)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private record Registered(IoHandle handle, IoRegistration registration) {

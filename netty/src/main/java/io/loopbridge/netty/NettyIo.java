@@ -10,6 +10,10 @@ import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
 import java.util.Objects;
 
@@ -30,30 +34,95 @@ import java.util.Objects;
 public final class NettyIo implements LoopIo {
     private static final LoopSpi.Key<NettyDriver> DRIVER = new LoopSpi.Key<>("netty-io");
 
+    private final String name;
     private final IoHandlerFactory factory;
+    private final Class<? extends ServerSocketChannel> serverChannelType;
+    private final Class<? extends SocketChannel> channelType;
 
-    private NettyIo(IoHandlerFactory factory) {
+    private NettyIo(String name, IoHandlerFactory factory, Class<? extends ServerSocketChannel> serverChannelType,
+                    Class<? extends SocketChannel> channelType) {
+        this.name = name;
         this.factory = factory;
+        this.serverChannelType = serverChannelType;
+        this.channelType = channelType;
     }
 
     /** Java NIO (select/epoll through the JDK): works everywhere. */
     public static NettyIo nio() {
-        return of(NioIoHandler.newFactory());
+        return new NettyIo("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
     }
 
     /**
-     * I/O through any Netty 4.2 {@link IoHandlerFactory}, e.g. {@code EpollIoHandler.newFactory()} or
-     * {@code IoUringIoHandler.newFactory()} when their native jars are on the class path; channels must then be
-     * of the matching type ({@code EpollSocketChannel}, ...).
+     * The best transport this JVM has: Netty's native epoll when {@code netty-transport-native-epoll} is on the
+     * class path and works here, else io_uring ({@code netty-transport-native-io_uring}), else {@link #nio()}.
+     * {@link #serverChannelType}/{@link #channelType} say which channel classes go with it.
      */
-    public static NettyIo of(IoHandlerFactory factory) {
-        return new NettyIo(Objects.requireNonNull(factory, "factory"));
+    public static NettyIo auto() {
+        NettyIo epoll = nativeTransport("epoll", "io.netty.channel.epoll.Epoll", "io.netty.channel.epoll.EpollIoHandler",
+                "io.netty.channel.epoll.EpollServerSocketChannel", "io.netty.channel.epoll.EpollSocketChannel");
+        if (epoll != null) {
+            return epoll;
+        }
+        NettyIo uring = nativeTransport("io_uring", "io.netty.channel.uring.IoUring", "io.netty.channel.uring.IoUringIoHandler",
+                "io.netty.channel.uring.IoUringServerSocketChannel", "io.netty.channel.uring.IoUringSocketChannel");
+        return uring != null ? uring : nio();
+    }
+
+    /**
+     * I/O through any Netty 4.2 {@link IoHandlerFactory}, with the TCP channel classes that go with it, e.g.
+     * {@code NettyIo.of(EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class)}.
+     * {@link Streams} makes its channels of these classes.
+     */
+    public static NettyIo of(IoHandlerFactory factory, Class<? extends ServerSocketChannel> serverChannelType,
+                             Class<? extends SocketChannel> channelType) {
+        return new NettyIo(factory.getClass().getName(), Objects.requireNonNull(factory, "factory"),
+                Objects.requireNonNull(serverChannelType, "serverChannelType"), Objects.requireNonNull(channelType, "channelType"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static NettyIo nativeTransport(String name, String probe, String handler, String server, String socket) {
+        try {
+            ClassLoader cl = NettyIo.class.getClassLoader();
+            if (!(Boolean) Class.forName(probe, true, cl).getMethod("isAvailable").invoke(null)) {
+                return null;
+            }
+            IoHandlerFactory factory = (IoHandlerFactory) Class.forName(handler, true, cl).getMethod("newFactory").invoke(null);
+            return new NettyIo(name, factory, (Class<? extends ServerSocketChannel>) Class.forName(server, true, cl),
+                    (Class<? extends SocketChannel>) Class.forName(socket, true, cl));
+        } catch (ReflectiveOperationException | LinkageError notThere) {
+            return null;
+        }
+    }
+
+    /** The transport's name: {@code nio}, {@code epoll}, {@code io_uring}, or the handler factory's class. */
+    public String name() {
+        return name;
+    }
+
+    /** The listening channel class that goes with this transport. */
+    public Class<? extends ServerSocketChannel> serverChannelType() {
+        return serverChannelType;
+    }
+
+    /** The connection channel class that goes with this transport. */
+    public Class<? extends SocketChannel> channelType() {
+        return channelType;
+    }
+
+    /** The transport {@code loop} was built with. Any thread. */
+    public static NettyIo of(EventLoop loop) {
+        return driver(loop).io();
+    }
+
+    @Override
+    public String toString() {
+        return "NettyIo[" + name + "]";
     }
 
     /** Called by {@link EventLoop.Builder#build()}; not for users. */
     @Override
     public Driver open(EventLoop loop) {
-        NettyDriver driver = new NettyDriver(loop, null, factory);
+        NettyDriver driver = new NettyDriver(loop, this, factory);
         LoopSpi.attachment(loop, DRIVER, l -> driver);
         return driver;
     }
