@@ -28,6 +28,9 @@ import java.util.function.LongConsumer;
  * the loop side. Every path ends in exactly one completion: the invariant every caller relies on.
  */
 final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Consumer<LoopFuture<T>> {
+    /** The spin of threads blocked in get()/join(): one policy, learning from every caller's waits. */
+    private static final IdleStrategy CALLERS = IdleStrategy.adaptive();
+
     private final EventLoop loop;
     /** The pool member owning {@link #loop}, or null for a loop outside any pool. */
     private final PooledLoop member;
@@ -208,37 +211,59 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
 
     @Override
     public T get() throws InterruptedException, ExecutionException {
-        spinWhilePending(Long.MAX_VALUE);
-        return super.get();
+        if (isDone()) {
+            return super.get();
+        }
+        long start = System.nanoTime();
+        boolean caught = spinUntilDone(start, Long.MAX_VALUE);
+        try {
+            return super.get();
+        } finally {
+            CALLERS.waitEnded(start, !caught);
+        }
     }
 
     @Override
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+        if (isDone()) {
+            return super.get(timeout, unit);
+        }
         long budget = unit.toNanos(timeout);
-        long spent = spinWhilePending(budget);
-        return super.get(budget - spent, TimeUnit.NANOSECONDS);
+        long start = System.nanoTime();
+        boolean caught = spinUntilDone(start, budget);
+        try {
+            return super.get(budget - (System.nanoTime() - start), TimeUnit.NANOSECONDS);
+        } finally {
+            CALLERS.waitEnded(start, !caught);
+        }
     }
 
     @Override
     public T join() {
-        spinWhilePending(Long.MAX_VALUE);
-        return super.join();
+        if (isDone()) {
+            return super.join();
+        }
+        long start = System.nanoTime();
+        boolean caught = spinUntilDone(start, Long.MAX_VALUE);
+        try {
+            return super.join();
+        } finally {
+            CALLERS.waitEnded(start, !caught);
+        }
     }
 
     /**
-     * Polls {@link #isDone()} as {@link IdleStrategy#DEFAULT} says, within {@code budgetNanos}, before the caller
-     * parks: most round trips to a loop end within a few microseconds, and waking a parked thread costs tens on
-     * an idle virtual CPU. The same trade as a loop's idle spin, made on the caller's side. Returns the
-     * nanoseconds spent.
+     * Polls {@link #isDone()} as {@link #CALLERS} says, within {@code budgetNanos}, before the caller parks: most
+     * round trips to a loop end within a few microseconds, and waking a parked thread costs tens on an idle
+     * virtual CPU. The same trade as a loop's idle spin, made on the caller's side. Returns whether it caught
+     * the completion.
      */
-    private long spinWhilePending(long budgetNanos) {
-        if (isDone()) {
-            return 0;
+    private boolean spinUntilDone(long start, long budgetNanos) {
+        while (!isDone()) {
+            if (!CALLERS.spin(start, budgetNanos)) {
+                return false;
+            }
         }
-        long start = System.nanoTime();
-        while (!isDone() && IdleStrategy.DEFAULT.spin(start, budgetNanos)) {
-            // polling
-        }
-        return System.nanoTime() - start;
+        return true;
     }
 }

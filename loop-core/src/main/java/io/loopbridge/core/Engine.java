@@ -310,20 +310,25 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
             } else {
                 LockSupport.unpark(task.thread);
             }
+            IdleStrategy idle = task.loop.idleStrategy();
             long spinStart = System.nanoTime();
+            boolean parked = false;
             while (task.turn != LOOP) {
-                pause(task, spinStart);
+                parked |= pause(task, idle, spinStart);
             }
+            idle.waitEnded(spinStart, parked);
         }
 
         /**
          * One wait for the turn, spinning first as the loop's {@link IdleStrategy} says: a step usually takes a
-         * few microseconds, and a spin that outlasts it saves two wake-ups per step.
+         * few microseconds, and a spin that outlasts it saves two wake-ups per step. Returns whether it parked.
          */
-        private static void pause(Task<?> task, long spinStart) {
-            if (!task.loop.idleStrategy().spin(spinStart)) {
-                LockSupport.park(task);
+        private static boolean pause(Task<?> task, IdleStrategy idle, long spinStart) {
+            if (idle.spin(spinStart)) {
+                return false;
             }
+            LockSupport.park(task);
+            return true;
         }
 
         @Override
@@ -333,10 +338,13 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
         }
 
         private static void awaitTurn(Task<?> task) {
+            IdleStrategy idle = task.loop.idleStrategy();
             long spinStart = System.nanoTime();
+            boolean parked = false;
             while (task.turn != TASK && !task.destroyed) {
-                pause(task, spinStart);
+                parked |= pause(task, idle, spinStart);
             }
+            idle.waitEnded(spinStart, parked);
         }
 
         private static void handBack(Task<?> task) {

@@ -76,11 +76,11 @@ public final class EventLoop implements Executor {
         this.debug = b.debug;
         this.debugMode = new DebugMode(b.slowCallbackDuration);
         this.errors = new LoopErrors(this, b.exceptionHandler);
-        this.idle = b.idle;
+        this.idle = b.idle.fresh(); // the fallback engine's handoff; the inbox's wait learns on its own
         this.io = b.io == null ? null : Objects.requireNonNull(b.io.open(this), "LoopIo.open returned null");
         // An I/O loop waits in its selector at once: a spin would watch the inbox only, blind to sockets.
         this.inbox = io == null
-                ? new Inbox(this, b.waiter, b.idle, this::drop)
+                ? new Inbox(this, b.waiter, b.idle.fresh(), this::drop)
                 : new Inbox(this, IdleWaiter.polling(io), IdleStrategy.NO_SPIN, this::drop);
     }
 
@@ -703,7 +703,7 @@ public final class EventLoop implements Executor {
         private Duration slowCallbackDuration = Duration.ofMillis(100);
         private ExceptionHandler exceptionHandler;
         private IdleWaiter waiter = IdleWaiter.PARKING;
-        private IdleStrategy idle = IdleStrategy.DEFAULT;
+        private IdleStrategy idle = IdleStrategy.adaptive();
         private LoopIo io;
 
         private Builder() {

@@ -106,9 +106,14 @@ final class Inbox {
         while (queue.isEmpty()) {
             if (!idle.spin(start, budget)) {
                 long left = budget - (System.nanoTime() - start);
-                return left > 0 && park(timeoutNanos < 0 ? -1 : left);
+                boolean parked = left > 0 && park(timeoutNanos < 0 ? -1 : left);
+                if (!parked || !queue.isEmpty()) {
+                    idle.waitEnded(start, parked); // a timeout (a timer due) teaches nothing about submissions
+                }
+                return parked;
             }
         }
+        idle.waitEnded(start, false);
         return false;
     }
 

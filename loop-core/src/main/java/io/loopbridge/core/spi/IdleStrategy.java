@@ -1,51 +1,107 @@
 package io.loopbridge.core.spi;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 
 /**
  * How long a thread that waits for something polls before it parks: one policy for every spin-then-park in
  * loopbridge (an idle loop polling its inbox, a caller blocked on a bridge future, the fallback engine's
- * handoff), in the spirit of Agrona's {@code IdleStrategy}.
+ * handoff), in the spirit of Agrona's {@code IdleStrategy}. Each waiting site has its own instance
+ * ({@link #fresh()}), because each learns.
  *
  * <p>Waking a parked thread costs the waker a system call and the sleeper the scheduler's latency: tens of
- * microseconds on an idle virtual CPU, more than a whole round trip between two busy threads. A wait that
- * ends within the spin pays neither; the price is up to {@link #spinNanos()} of CPU per wait that does not.
- * The default is 50 µs, or {@code -Dloopbridge.idleSpinNanos}; {@link #NO_SPIN} parks at once.
+ * microseconds on an idle virtual CPU, more than a whole round trip between two busy threads. A wait that ends
+ * within the spin pays neither; a wait that does not wasted the spin's CPU, and on a machine with no idle CPU a
+ * spin takes the CPU from the very thread that would end the wait. So the spin is adaptive and never spins
+ * where it cannot pay:
+ * <ul>
+ *   <li>its budget grows (doubles) after a wait that a spin caught, or that a full spin would have caught, and
+ *       halves after a wait that outlasted the longest spin: a site whose waits are long stops spinning;</li>
+ *   <li>a spinner that finds it was descheduled in the middle of its spin (the clock jumped by more than
+ *       {@value #PREEMPTED_NANOS} ns between two polls) has met a machine with no CPU to spare: then no site in
+ *       the JVM spins for {@value #BACK_OFF_NANOS} ns;</li>
+ *   <li>with one CPU nothing ever spins.</li>
+ * </ul>
+ * The longest spin is 50 µs by default, or {@code -Dloopbridge.idleSpinNanos}; {@link #NO_SPIN} parks at once.
  *
  * <pre>{@code
  * long start = System.nanoTime();
+ * boolean parked = false;
  * while (!ready()) {
  *     if (!idle.spin(start)) {
  *         LockSupport.park(this);       // the spin is spent: park (and be unparked by whoever makes it ready)
+ *         parked = true;
  *     }
  * }
+ * idle.waitEnded(start, parked);        // learn
  * }</pre>
- * Immutable; any thread.
+ * Thread-safe: the learned budget is a heuristic, updated without locks; racing updates lose nothing that
+ * matters.
  */
 public final class IdleStrategy {
-    /** Parks at once. */
-    public static final IdleStrategy NO_SPIN = new IdleStrategy(0);
-    /** 50 µs, or {@code -Dloopbridge.idleSpinNanos}: the one place the default is configured. */
-    public static final IdleStrategy DEFAULT = new IdleStrategy(Long.getLong("loopbridge.idleSpinNanos", 50_000));
+    /** A gap between two polls longer than this means the spinner was descheduled. */
+    static final long PREEMPTED_NANOS = 250_000;
+    /** How long nothing spins after a spinner was descheduled. */
+    static final long BACK_OFF_NANOS = 1_000_000_000;
+    /** The smallest step the budget grows by from zero. */
+    private static final long GROW_STEP_NANOS = 1_000;
+    private static final boolean ONE_CPU = Runtime.getRuntime().availableProcessors() < 2;
+    private static final long DEFAULT_SPIN_NANOS = Long.getLong("loopbridge.idleSpinNanos", 50_000);
 
-    private final long spinNanos;
+    private static final VarHandle NO_SPIN_UNTIL;
 
-    private IdleStrategy(long spinNanos) {
-        if (spinNanos < 0) {
-            throw new IllegalArgumentException("idle spin must not be negative: " + spinNanos + " ns");
+    static {
+        try {
+            NO_SPIN_UNTIL = MethodHandles.lookup().findStaticVarHandle(IdleStrategy.class, "noSpinUntil", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
-        this.spinNanos = spinNanos;
     }
 
-    /** Spins for up to {@code spin} before parking ({@link Duration#ZERO}: {@link #NO_SPIN}). */
+    /** JVM-wide: System.nanoTime() before which nothing spins (a spinner met a machine with no CPU to spare). */
+    @SuppressWarnings("unused") // through NO_SPIN_UNTIL
+    private static volatile long noSpinUntil = System.nanoTime();
+
+    /** Parks at once. */
+    public static final IdleStrategy NO_SPIN = new IdleStrategy(0);
+
+    private final long maxNanos;
+    /** The spin the next wait gets: learned, between 0 and {@link #maxNanos}. Plain racy updates. */
+    private volatile long budgetNanos;
+
+    private IdleStrategy(long maxNanos) {
+        if (maxNanos < 0) {
+            throw new IllegalArgumentException("idle spin must not be negative: " + maxNanos + " ns");
+        }
+        this.maxNanos = maxNanos;
+        this.budgetNanos = maxNanos;
+    }
+
+    /** The default policy (up to 50 µs, or {@code -Dloopbridge.idleSpinNanos}), with its own learning. */
+    public static IdleStrategy adaptive() {
+        return DEFAULT_SPIN_NANOS == 0 ? NO_SPIN : new IdleStrategy(DEFAULT_SPIN_NANOS);
+    }
+
+    /** Spins for up to {@code spin} before parking, adapting below it ({@link Duration#ZERO}: {@link #NO_SPIN}). */
     public static IdleStrategy spinFor(Duration spin) {
         long nanos = Checks.saturatedNanos(Checks.requireNonNegative(spin, "spin"));
         return nanos == 0 ? NO_SPIN : new IdleStrategy(nanos);
     }
 
+    /** The same policy for another waiting site: same longest spin, its own learning. */
+    public IdleStrategy fresh() {
+        return maxNanos == 0 ? NO_SPIN : new IdleStrategy(maxNanos);
+    }
+
     /** The longest a wait spins before its caller parks. */
     public long spinNanos() {
-        return spinNanos;
+        return maxNanos;
+    }
+
+    /** What the next wait may spin now (learned; 0 while the machine has no CPU to spare). */
+    public long currentSpinNanos() {
+        return System.nanoTime() - (long) NO_SPIN_UNTIL.getOpaque() < 0 ? 0 : budgetNanos;
     }
 
     /**
@@ -53,20 +109,61 @@ public final class IdleStrategy {
      * returns true while the wait is within its spin, false once the caller should park.
      */
     public boolean spin(long startNanos) {
-        return spin(startNanos, spinNanos);
+        return spin(startNanos, Long.MAX_VALUE);
     }
 
-    /** As {@link #spin(long)}, with the spin cut to {@code budgetNanos} when that is shorter (a deadline). */
-    public boolean spin(long startNanos, long budgetNanos) {
-        if (System.nanoTime() - startNanos >= Math.min(spinNanos, budgetNanos)) {
+    /** As {@link #spin(long)}, with the spin cut to {@code limitNanos} when that is shorter (a deadline). */
+    public boolean spin(long startNanos, long limitNanos) {
+        long budget = Math.min(budgetNanos, limitNanos);
+        if (budget <= 0 || ONE_CPU) {
+            return false;
+        }
+        long now = System.nanoTime();
+        long elapsed = now - startNanos;
+        if (elapsed >= budget) {
+            if (elapsed - budget > PREEMPTED_NANOS) {
+                backOff(now); // the spin's last poll came long after the one before it
+            }
+            return false;
+        }
+        if (now - (long) NO_SPIN_UNTIL.getOpaque() < 0) {
             return false;
         }
         Thread.onSpinWait();
         return true;
     }
 
+    /**
+     * The wait that began at {@code startNanos} is over; {@code parked} says whether it had to park. Adapts the
+     * spin of the waits to come (see the class comment).
+     */
+    public void waitEnded(long startNanos, boolean parked) {
+        if (maxNanos == 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        long waited = now - startNanos;
+        long budget = budgetNanos;
+        if (!parked && waited - budget > PREEMPTED_NANOS) {
+            backOff(now); // caught, but only after being descheduled in the middle of the spin
+        } else if (waited <= maxNanos) {
+            budgetNanos = Math.min(maxNanos, 2 * budget + GROW_STEP_NANOS); // a spin caught it, or would have
+        } else if (budget != 0) {
+            budgetNanos = budget < 2 * GROW_STEP_NANOS ? 0 : budget / 2; // longer than any spin: spin less
+        }
+    }
+
+    /** The learned budget, whatever the machine's state. */
+    long budgetNanos() {
+        return budgetNanos;
+    }
+
+    private static void backOff(long now) {
+        NO_SPIN_UNTIL.setOpaque(now + BACK_OFF_NANOS);
+    }
+
     @Override
     public String toString() {
-        return "IdleStrategy[spin " + spinNanos + " ns, then park]";
+        return "IdleStrategy[spin up to " + maxNanos + " ns (now " + budgetNanos + "), then park]";
     }
 }
