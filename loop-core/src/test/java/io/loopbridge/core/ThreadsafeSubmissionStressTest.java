@@ -1,7 +1,9 @@
 package io.loopbridge.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.loopbridge.core.spi.IdleStrategy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -164,18 +166,23 @@ class ThreadsafeSubmissionStressTest {
 
     /**
      * An idle loop polls for work for its idle spin before it parks: a caller that comes back within it finds
-     * the loop awake, so neither side pays a park and an unpark. Once the spin is over, it parks.
+     * the loop awake, so neither side pays a park and an unpark. Once the spin is over, it parks. On a machine
+     * with no CPU to spare the loop stops spinning (a spinner that finds itself descheduled backs off): then the
+     * run says nothing about the spin, and the test is skipped rather than passed.
      */
     @Test
     void aLoopThatHearsBackWithinItsIdleSpinIsNeverParked() throws Exception {
         CountingWaiter counting = new CountingWaiter();
         EventLoop loop = EventLoop.builder().name("spinning").idleSpin(Duration.ofSeconds(30)).idleWaiter(counting).build();
         try (LoopThread _ = new LoopThread(loop)) {
+            long backOffs = IdleStrategy.backOffs();
             int before = counting.waits.get();
             for (int i = 0; i < 2_000; i++) {
                 assertThat(echo(loop, i)).isEqualTo(i);
             }
-            assertThat(counting.waits.get() - before).as("parks during 2,000 round trips with a 30 s idle spin").isZero();
+            int parks = counting.waits.get() - before;
+            assumeTrue(parks == 0 || IdleStrategy.backOffs() == backOffs, "the machine had no CPU to spare: spinning backed off");
+            assertThat(parks).as("parks during 2,000 round trips with a 30 s idle spin").isZero();
         }
     }
 

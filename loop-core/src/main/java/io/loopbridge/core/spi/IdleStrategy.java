@@ -63,6 +63,9 @@ public final class IdleStrategy {
     @SuppressWarnings("unused") // through NO_SPIN_UNTIL
     private static volatile long noSpinUntil = System.nanoTime();
 
+    /** How many times a spinner found itself descheduled and stopped the JVM's spinning. */
+    private static final java.util.concurrent.atomic.LongAdder BACK_OFFS = new java.util.concurrent.atomic.LongAdder();
+
     /** Parks at once. */
     public static final IdleStrategy NO_SPIN = new IdleStrategy(0);
 
@@ -160,6 +163,20 @@ public final class IdleStrategy {
 
     private static void backOff(long now) {
         NO_SPIN_UNTIL.setOpaque(now + BACK_OFF_NANOS);
+        BACK_OFFS.increment();
+    }
+
+    /**
+     * How many times, so far in this JVM, a spinner found it had been descheduled mid-spin and stopped all spinning
+     * for a while: a count that grows while the machine has no CPU to spare. Any thread.
+     */
+    public static long backOffs() {
+        return BACK_OFFS.sum();
+    }
+
+    /** Ends a back-off now (for the tests that cause one on purpose). */
+    static void endBackOff() {
+        NO_SPIN_UNTIL.setOpaque(System.nanoTime());
     }
 
     @Override

@@ -3,11 +3,17 @@ package io.loopbridge.core.spi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The one spin-then-park policy learns: it spins where spinning pays, and stops where it cannot. */
 class IdleStrategyTest {
     private static final long MAX = 50_000;
+
+    @AfterEach
+    void endTheBackOffThisTestMayHaveCaused() {
+        IdleStrategy.endBackOff(); // other tests in this JVM expect the machine's own state, not ours
+    }
 
     private static long ago(long nanos) {
         return System.nanoTime() - nanos;
@@ -58,7 +64,9 @@ class IdleStrategyTest {
     void aSpinnerThatWasDescheduledStopsEverySiteFromSpinning() {
         IdleStrategy idle = IdleStrategy.spinFor(Duration.ofNanos(MAX));
         IdleStrategy elsewhere = IdleStrategy.spinFor(Duration.ofNanos(MAX));
+        long backOffs = IdleStrategy.backOffs();
         idle.waitEnded(ago(MAX + 10 * IdleStrategy.PREEMPTED_NANOS), false);
+        assertThat(IdleStrategy.backOffs()).isEqualTo(backOffs + 1);
         assertThat(elsewhere.currentSpinNanos()).isZero();
         assertThat(elsewhere.spin(System.nanoTime())).isFalse();
         assertThat(elsewhere.budgetNanos()).as("what it learned is kept for later").isEqualTo(MAX);
