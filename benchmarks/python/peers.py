@@ -8,6 +8,7 @@ written as an asyncio user would write them. Loops run forever on their own thre
 plays the blocking caller, as the Java side does.
 """
 import argparse
+import gc
 import array
 import asyncio
 import concurrent.futures
@@ -181,6 +182,15 @@ WORKLOADS = {"W1": w1_call_soon, "W2": w2_call_soon_threadsafe, "W3": w3_round_t
              "W4": w4_yielding_tasks, "W5": w5_sleepers, "W6": w6_ping_pong}
 
 
+def measured(run, lt, n, seed):
+    """One measured run after an explicit GC, with the process's CPU per operation."""
+    gc.collect()
+    cpu = time.process_time()
+    r = run(lt, n, seed)
+    r["cpu_us_per_op"] = (time.process_time() - cpu) * 1e6 / n
+    return r
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("workload", choices=sorted(WORKLOADS))
@@ -197,7 +207,7 @@ def main():
     try:
         for i in range(a.warmup):
             run(lt, a.warmup_n or a.n, a.seed + 1 + i)
-        runs = sorted((run(lt, a.n, a.seed) for _ in range(a.iters)), key=lambda r: r[r["primary"]])
+        runs = sorted((measured(run, lt, a.n, a.seed) for _ in range(a.iters)), key=lambda r: r[r["primary"]])
         out.update(runs[len(runs) // 2])
     finally:
         lt.close()

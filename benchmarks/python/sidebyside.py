@@ -144,7 +144,7 @@ def table(results, workloads, systems, rounds_n):
         rounds = [{r["system"]: r for r in results if r["workload"] == wl and r["round"] == i}
                   for i in range(rounds_n)]
         lines.append(f"\n{wl}  n={n_used:,}  {DESCRIPTIONS[wl]}" if isinstance(n_used, int) else f"\n{wl}")
-        extras = extras + ["alloc_b_per_op"]
+        extras = extras + ["cpu_us_per_op", "alloc_b_per_op"]
         head = ["system", primary + (" (higher better)" if higher else " (lower better)")] + extras
         if primary != "rss_mb":
             head.append("rss_mb")
@@ -224,6 +224,7 @@ def main():
     p.add_argument("--jvm-arg", action="append", default=[], help="extra JVM option for every JVM, written --jvm-arg=-Xmx1g (repeatable)")
     p.add_argument("--seed", type=int, default=None, help="shuffle and workload seed (default: random, printed)")
     p.add_argument("--timeout", type=int, default=900, help="seconds per process")
+    p.add_argument("--hog", action="store_true", help="keep one CPU busy with another process for the whole run")
     p.add_argument("--out", default=os.path.join(HERE, "..", "target", "sidebyside"))
     args = p.parse_args()
 
@@ -247,8 +248,22 @@ def main():
               f"{datetime.datetime.now().isoformat(timespec='seconds')}\ncommand: benchmarks/run-sidebyside.sh {user_args()}")
     print(header, file=sys.stderr, flush=True)
 
+    hog = None
+    if args.hog:
+        hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        header += "\n--hog: one CPU kept busy by another process (pid {}) for the whole run".format(hog.pid)
     load_at_start = os.getloadavg()[0]
     results = []
+    try:
+        measure_all(args, rounds_n, workloads, systems, seed, shuffle, results)
+    finally:
+        if hog is not None:
+            hog.kill()
+            hog.wait()
+    finish(args, header, load_at_start, results, workloads, systems, rounds_n, seed)
+
+
+def measure_all(args, rounds_n, workloads, systems, seed, shuffle, results):
     for rnd in range(rounds_n):
         for wl in workloads:
             n_full, n_quick, _, _, _, warmup = WORKLOADS[wl]
@@ -265,6 +280,8 @@ def main():
                                              f"{r.get('primary')}={fmt(r.get(r.get('primary')))} rss={fmt(r.get('rss_mb'))}MB")
                 print(f"  round {rnd + 1}/{rounds_n} {wl:<5} {s:<19} {status}", file=sys.stderr, flush=True)
 
+
+def finish(args, header, load_at_start, results, workloads, systems, rounds_n, seed):
     header += "\nload average (1 min) at start {:.1f}, at end {:.1f}".format(load_at_start, os.getloadavg()[0])
     report = header + "\n" + table(results, workloads, systems, rounds_n) + "\n" + targets(results, workloads, rounds_n)
     print(report)

@@ -23,6 +23,8 @@ public final class SideBySide {
     private static final long TIMEOUT_SECONDS = 600;
     private static final com.sun.management.ThreadMXBean ALLOCATION =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private SideBySide() {
     }
@@ -60,10 +62,14 @@ public final class SideBySide {
             }
             List<Result> runs = new ArrayList<>();
             for (int i = 0; i < iters; i++) {
+                System.gc(); // an explicit GC before each measured run: the warm-up's garbage is not its cost
                 long allocated = ALLOCATION.getTotalThreadAllocatedBytes();
+                long cpu = PROCESS.getProcessCpuTime();
                 Result r = run(peer, workload, n, seed);
                 // Every thread's heap allocation during the run (loop, producer, carriers), per operation.
                 r.put("alloc_b_per_op", (double) (ALLOCATION.getTotalThreadAllocatedBytes() - allocated) / n);
+                // The whole process's CPU (every thread, JIT and GC included), per operation.
+                r.put("cpu_us_per_op", (PROCESS.getProcessCpuTime() - cpu) / 1000.0 / n);
                 runs.add(r);
             }
             runs.sort(Comparator.comparingDouble(Result::primaryValue));
