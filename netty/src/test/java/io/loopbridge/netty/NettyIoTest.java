@@ -177,4 +177,27 @@ class NettyIoTest {
             assertThat(client.getInputStream().read()).as("the loop's close closed the connection").isEqualTo(-1);
         }
     }
+
+    /**
+     * Netty's own tasks run on the loop's thread: one queued from another thread wakes the idle loop, and one
+     * scheduled through Netty runs when due (the loop's wait ends at Netty's next deadline too).
+     */
+    @Test
+    void nettyTasksQueuedOrScheduledOnTheLoopRunOnItsThread() throws Exception {
+        LoopPool pool = ioPool("netty-tasks");
+        EventLoop loop = pool.next();
+        io.netty.channel.IoEventLoop netty = NettyIo.eventLoop(loop);
+        for (int i = 0; i < 20; i++) {
+            CompletableFuture<Thread> ran = new CompletableFuture<>();
+            netty.execute(() -> ran.complete(Thread.currentThread()));
+            assertThat(Waits.get(ran, "netty-tasks-")).isSameAs(loop.thread());
+        }
+        long start = System.nanoTime();
+        CompletableFuture<Long> scheduled = new CompletableFuture<>();
+        netty.schedule(() -> scheduled.complete(System.nanoTime()), 20, TimeUnit.MILLISECONDS);
+        assertThat(Waits.get(scheduled, "netty-tasks-") - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(20));
+        CompletableFuture<Boolean> inLoop = new CompletableFuture<>();
+        netty.execute(() -> inLoop.complete(netty.inEventLoop() && Aio.getRunningLoop() == loop));
+        assertThat(Waits.get(inLoop, "netty-tasks-")).isTrue();
+    }
 }
