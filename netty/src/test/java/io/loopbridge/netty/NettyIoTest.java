@@ -200,4 +200,29 @@ class NettyIoTest {
         netty.execute(() -> inLoop.complete(netty.inEventLoop() && Aio.getRunningLoop() == loop));
         assertThat(Waits.get(inLoop, "netty-tasks-")).isTrue();
     }
+
+    /** The README's example, as written there (port 0 instead of 8081), answers after its coroutine's sleep. */
+    @Test
+    void theReadmeExampleAnswersFromACoroutineOnTheChannelsLoop() throws Exception {
+        LoopPool pool = LoopPool.builder().name("io").loops(2).loopDefaults(b -> b.io(NettyIo.nio())).build();
+        cleanup.add(pool);
+        Channel server = new ServerBootstrap().group(NettyIo.group(pool))
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new SimpleChannelInboundHandler<ByteBuf>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
+                        ByteBuf reply = msg.retainedDuplicate();
+                        Aio.getRunningLoop().createTask(() -> {
+                            Aio.sleep(Duration.ofMillis(10));
+                            NettyIo.wrap(ctx.writeAndFlush(reply)).await();
+                            return null;
+                        });
+                    }
+                }).bind(0).sync().channel();
+        cleanup.add(() -> server.close().sync());
+        try (java.net.Socket client = new java.net.Socket("127.0.0.1", ((InetSocketAddress) server.localAddress()).getPort())) {
+            client.getOutputStream().write("ping".getBytes(StandardCharsets.UTF_8));
+            assertThat(new String(client.getInputStream().readNBytes(4), StandardCharsets.UTF_8)).isEqualTo("ping");
+        }
+    }
 }
