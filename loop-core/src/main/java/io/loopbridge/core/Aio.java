@@ -30,7 +30,7 @@ public final class Aio {
      */
     public static <T> T run(Coroutine<T> coroutine) throws Exception {
         Objects.requireNonNull(coroutine, "coroutine");
-        if (EventLoop.runningLoopOrNull() != null) {
+        if (Confinement.runningLoopOrNull() != null) {
             throw new IllegalStateException("Aio.run() cannot be called from a running event loop;"
                     + " inside a coroutine use Aio.createTask(...).await()");
         }
@@ -80,7 +80,7 @@ public final class Aio {
 
     /** The loop running on this thread or coroutine: {@code asyncio.get_running_loop()}. */
     public static EventLoop getRunningLoop() {
-        EventLoop loop = EventLoop.runningLoopOrNull();
+        EventLoop loop = Confinement.runningLoopOrNull();
         if (loop == null) {
             throw new IllegalStateException("no running event loop on thread '" + Thread.currentThread().getName()
                     + "'");

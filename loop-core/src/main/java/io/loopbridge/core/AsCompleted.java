@@ -40,7 +40,7 @@ final class AsCompleted<T> implements Iterable<LoopFuture<T>>, Iterator<LoopFutu
         this.todo = new LinkedHashSet<>(futures); // a future given twice yields once, as in asyncio
         this.total = todo.size();
         this.loop = todo.isEmpty() ? Aio.getRunningLoop() : todo.iterator().next().loop;
-        loop.checkThread("asCompleted", "Bridge.runCoroutineThreadsafe");
+        loop.confinement.checkThread("asCompleted", "Bridge.runCoroutineThreadsafe");
         for (LoopFuture<? extends T> f : todo) {
             if (f.loop != loop) {
                 throw new IllegalArgumentException("futures of asCompleted() must share one loop: " + f);
@@ -106,7 +106,7 @@ final class AsCompleted<T> implements Iterable<LoopFuture<T>>, Iterator<LoopFutu
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
-        loop.checkThread("asCompleted next", "Bridge.runCoroutineThreadsafe");
+        loop.confinement.checkThread("asCompleted next", "Bridge.runCoroutineThreadsafe");
         handedOut++;
         LoopFuture<T> claim = loop.createFuture();
         LoopFuture<? extends T> f = done.poll();

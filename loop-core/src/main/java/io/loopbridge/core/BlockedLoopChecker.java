@@ -153,7 +153,7 @@ public final class BlockedLoopChecker implements AutoCloseable {
             }
         } else if (now - w.lastStackAt >= stackIntervalNanos) {
             w.lastStackAt = now;
-            LoopBlockedException e = blocked(w.loop, ran, w.loop.currentTask);
+            LoopBlockedException e = blocked(w.loop, ran, w.loop.confinement.currentTask);
             log.warn("{} (still blocked)", e.getMessage(), e);
         }
     }
@@ -162,7 +162,7 @@ public final class BlockedLoopChecker implements AutoCloseable {
         EventLoop loop = w.loop;
         // A racy read of a loop-thread field: the step began at least a threshold ago, so it is set by now;
         // at worst the name is missing or the step just ended (then the next sample ends the episode).
-        Task<?> task = loop.currentTask;
+        Task<?> task = loop.confinement.currentTask;
         LoopBlockedException e = blocked(loop, ran, task);
         // The stack first, then the state: whoever sees the loop blocked sees it with its stack taken.
         loop.stats().blocked(w.since);

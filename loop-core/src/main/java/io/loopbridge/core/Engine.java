@@ -310,7 +310,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
             } else {
                 LockSupport.unpark(task.thread);
             }
-            IdleStrategy idle = task.loop.idleStrategy();
+            IdleStrategy idle = task.loop.idle;
             long spinStart = System.nanoTime();
             boolean parked = false;
             while (task.turn != LOOP) {
@@ -338,7 +338,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
         }
 
         private static void awaitTurn(Task<?> task) {
-            IdleStrategy idle = task.loop.idleStrategy();
+            IdleStrategy idle = task.loop.idle;
             long spinStart = System.nanoTime();
             boolean parked = false;
             while (task.turn != TASK && !task.destroyed) {

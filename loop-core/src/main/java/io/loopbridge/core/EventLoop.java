@@ -11,8 +11,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,43 +31,37 @@ import org.slf4j.LoggerFactory;
 public final class EventLoop implements Executor {
     static final Logger log = LoggerFactory.getLogger(EventLoop.class);
     private static final AtomicInteger COUNTER = new AtomicInteger();
-    /** The loop running on this thread: on a loop's own thread, and on its tasks' virtual threads. */
-    static final ThreadLocal<EventLoop> RUNNING = new ThreadLocal<>();
-    /** At most one lag sample per this many nanoseconds (per kind: submission, timer). */
-    private static final long LAG_SAMPLE_NANOS = 1_000_000;
 
     static {
         LoopSpi.install(new SpiAccess());
     }
 
     private final String name;
-    private final ArrayDeque<Handle> ready = new ArrayDeque<>(256);
+    // The loop's state: what is ready, the timers, the thread-safe inbox (submissions, idle wait, wake-up),
+    // the pending tasks, the counters. Each job on it is a class of its own, below.
+    final ArrayDeque<Handle> ready = new ArrayDeque<>(256);
     final TimerQueue timers = new TimerQueue();
-    /** Thread-safe submissions, the idle wait and its wake-up. */
-    private final Inbox inbox;
-    private final IdleStrategy idle;
-    private final LoopStats stats = new LoopStats(this);
+    final Inbox inbox;
     final TaskRegistry tasks = new TaskRegistry();
-
-    /** The thread running the loop, or null when it is not running. */
-    private volatile Thread thread;
-    /** The task whose coroutine step is running now, or null. Loop thread only. */
-    Task<?> currentTask;
-    /** Attachments, close hooks, close cause. */
-    private final LoopResources resources = new LoopResources(this);
-    private long lastLagSample = Long.MIN_VALUE / 2;
-    private boolean stopping;
+    private final LoopStats stats = new LoopStats(this);
     private long timerSequence;
     private long taskCounter;
-
+    /** The running thread, the running step, open or closed, and the checks of loop-thread-only methods. */
+    final Confinement confinement = new Confinement(this);
+    /** The iterations ({@code _run_once}): the only place callbacks are called. */
+    private final Iteration iteration;
+    /** The close sequence, and what runs on a closed loop. */
+    final LoopClosing closing = new LoopClosing(this);
+    /** Attachments, close hooks, close cause. */
+    final LoopResources resources = new LoopResources(this);
     /** Debug mode's origins and slow-callback timing; its on/off flag is {@link #debug}, read on every callSoon. */
-    private final DebugMode debugMode;
+    final DebugMode debugMode;
     private volatile boolean debug;
-    /** Set once by close(); the inbox refuses submissions from then on. */
-    private volatile boolean closed;
-    private final LoopErrors errors;
+    final LoopErrors errors;
+    /** How the fallback engine's handoff spins before it parks (the inbox's wait has its own). */
+    final IdleStrategy idle;
     /** The loop's I/O, or null: then it parks when idle. */
-    private final LoopIo.Driver io;
+    final LoopIo.Driver io;
 
     private EventLoop(Builder b) {
         this.name = b.name != null ? b.name : "loop-" + COUNTER.incrementAndGet();
@@ -80,8 +72,9 @@ public final class EventLoop implements Executor {
         this.io = b.io == null ? null : Objects.requireNonNull(b.io.open(this), "LoopIo.open returned null");
         // An I/O loop waits in its selector at once: a spin would watch the inbox only, blind to sockets.
         this.inbox = io == null
-                ? new Inbox(this, b.waiter, b.idle.fresh(), this::drop)
-                : new Inbox(this, IdleWaiter.polling(io), IdleStrategy.NO_SPIN, this::drop);
+                ? new Inbox(this, b.waiter, b.idle.fresh(), closing::drop)
+                : new Inbox(this, IdleWaiter.polling(io), IdleStrategy.NO_SPIN, closing::drop);
+        this.iteration = new Iteration(this, ready, inbox, io, debugMode);
     }
 
     /**
@@ -103,8 +96,6 @@ public final class EventLoop implements Executor {
         return new Builder();
     }
 
-    // ---- scheduling -------------------------------------------------------------------------------
-
     /**
      * Schedules {@code callback} to run on the next iteration, after the callbacks already scheduled:
      * {@code loop.call_soon}. Loop thread only.
@@ -116,8 +107,8 @@ public final class EventLoop implements Executor {
 
     /** {@link #callSoon(Runnable)} for a handle made by this package (e.g. one that must not be dropped). */
     Handle addReady(Handle h) {
-        checkOpen();
-        checkThread("callSoon", "callSoonThreadsafe");
+        confinement.checkOpen();
+        confinement.checkThread("callSoon", "callSoonThreadsafe");
         if (debug) {
             debugMode.scheduled(h);
         }
@@ -134,8 +125,8 @@ public final class EventLoop implements Executor {
     /** Runs {@code callback} at loop time {@code whenNanos} (see {@link #time()}): {@code loop.call_at}. */
     public TimerHandle callAt(long whenNanos, Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        checkOpen();
-        checkThread("callAt/callLater", "callSoonThreadsafe(() -> loop.callLater(...))");
+        confinement.checkOpen();
+        confinement.checkThread("callAt/callLater", "callSoonThreadsafe(() -> loop.callLater(...))");
         TimerHandle t = new TimerHandle(this, callback, whenNanos, timerSequence++);
         if (debug) {
             debugMode.scheduled(t);
@@ -190,18 +181,6 @@ public final class EventLoop implements Executor {
     }
 
     /**
-     * Takes a cancelled timer out of the heap. Called by TimerHandle.cancel on the loop thread, or, once the
-     * loop is closed and its heap cleared, by a coroutine unwinding on any thread: then there is nothing to do.
-     */
-    void timerCancelled(TimerHandle t) {
-        if (!closed) {
-            timers.remove(t);
-        }
-    }
-
-    // ---- running ----------------------------------------------------------------------------------
-
-    /**
      * Runs the loop until {@link #stop()}: {@code loop.run_forever}. Calling {@code stop()} first makes it
      * run one iteration. The loop may be run again after it stopped.
      *
@@ -211,29 +190,16 @@ public final class EventLoop implements Executor {
      * @throws RejectedExecutionException if the loop is closed
      */
     public void runForever() {
-        checkCanRun();
-        Thread current = Thread.currentThread();
-        if (current.isVirtual()) {
-            throw new IllegalStateException("Event loop '" + name + "' cannot run on a virtual thread ("
-                    + current + "): its tasks are virtual threads scheduled by the loop's own platform thread."
-                    + " Run it on a platform thread, e.g. Thread.ofPlatform() or a LoopPool.");
-        }
+        confinement.checkCanRun();
+        Thread current = confinement.platformThread();
         if (io != null) {
             io.bind(current);
         }
-        thread = current;
-        RUNNING.set(this);
+        confinement.enter(current);
         try {
-            while (true) {
-                runOnce();
-                if (stopping) {
-                    break;
-                }
-            }
+            iteration.runUntilStopped();
         } finally {
-            stopping = false;
-            RUNNING.remove();
-            thread = null;
+            confinement.exit();
         }
     }
 
@@ -245,7 +211,7 @@ public final class EventLoop implements Executor {
      */
     public <T> T runUntilComplete(LoopFuture<T> future) throws Exception {
         Objects.requireNonNull(future, "future");
-        checkCanRun();
+        confinement.checkCanRun();
         if (future.loop != this) {
             throw new IllegalArgumentException("The future belongs to loop '" + future.loop.name
                     + "', not '" + name + "'");
@@ -269,23 +235,8 @@ public final class EventLoop implements Executor {
      */
     public <T> T runUntilComplete(Coroutine<T> coroutine) throws Exception {
         Objects.requireNonNull(coroutine, "coroutine");
-        checkCanRun();
+        confinement.checkCanRun();
         return runUntilComplete(createTask(coroutine));
-    }
-
-    /** asyncio's {@code _check_closed} and {@code _check_running}. */
-    private void checkCanRun() {
-        checkOpen();
-        Thread owner = thread;
-        if (owner != null) {
-            throw new IllegalStateException("Event loop '" + name + "' is already running (on thread '"
-                    + owner.getName() + "')" + (Task.currentOrNull() != null ? "; inside a coroutine use future.await()" : ""));
-        }
-        EventLoop other = runningLoopOrNull();
-        if (other != null) {
-            throw new IllegalStateException("Cannot run event loop '" + name + "' while loop '" + other.name
-                    + "' is running on this thread" + (Task.currentOrNull() != null ? " (inside a coroutine: use await)" : ""));
-        }
     }
 
     /**
@@ -293,18 +244,18 @@ public final class EventLoop implements Executor {
      * do not: {@code loop.stop}. Loop thread only (from elsewhere: {@code callSoonThreadsafe(loop::stop)}).
      */
     public void stop() {
-        checkThread("stop", "callSoonThreadsafe(loop::stop)");
-        stopping = true;
+        confinement.checkThread("stop", "callSoonThreadsafe(loop::stop)");
+        iteration.stopping = true;
     }
 
     /** Whether a thread is running the loop now. Any thread. */
     public boolean isRunning() {
-        return thread != null;
+        return confinement.thread != null;
     }
 
     /** Any thread. */
     public boolean isClosed() {
-        return closed;
+        return confinement.closed;
     }
 
     /**
@@ -315,71 +266,7 @@ public final class EventLoop implements Executor {
      * @throws IllegalStateException if the loop is running
      */
     public void close() {
-        if (thread != null) {
-            throw new IllegalStateException("Cannot close a running event loop ('" + name + "')");
-        }
-        if (closed) {
-            return;
-        }
-        if (io != null) {
-            io.checkCanClose();
-            // While the loop is still open: what the channels' close callbacks schedule is dropped below.
-            closing("closing its I/O", io::close);
-        }
-        closed = true;
-        // The timers go first, before anything below lets a coroutine unwind off the loop: an unwinding sleep
-        // cancels its timer, and once the loop is closed that no longer touches the heap.
-        closing("clearing the timers", timers::clear);
-        // Then destroyed: whatever is dropped below may resume a task's thread elsewhere, and it must find its
-        // task destroyed.
-        List<Task<?>> pending = tasks.drain();
-        for (Task<?> t : pending) {
-            t.destroyed = true;
-        }
-        closing("dropping the ready callbacks", () -> {
-            Handle h;
-            while ((h = ready.poll()) != null) {
-                drop(h);
-            }
-        });
-        closing("dropping the inbox", inbox::dropAll);
-        for (Task<?> t : pending) {
-            reportFromAnyThread(new ErrorContext("Task was destroyed but it is pending!", null, t, null));
-            closing("destroying " + t, t::destroy);
-        }
-        resources.runCloseHooks();
-    }
-
-    /**
-     * One step of close(). A dead loop may have left any state behind; a step that fails on it is reported,
-     * and the steps after it still run: every handle is told and every task destroyed, whatever happened.
-     */
-    private void closing(String step, Runnable action) {
-        try {
-            action.run();
-        } catch (Throwable e) {
-            callExceptionHandler(ErrorContext.of("Exception while closing event loop '" + name + "': " + step, e));
-        }
-    }
-
-    /** {@link #close()} of a loop whose thread died of {@code cause}; see {@link LoopSpi#close}. */
-    void close(Throwable cause) {
-        if (thread == null && !closed) {
-            resources.setCloseCause(cause); // before anything is dropped: whoever is told can ask why
-        }
-        close();
-    }
-
-    Throwable closeCause() {
-        return resources.closeCause();
-    }
-
-    <T> T attachment(LoopSpi.Key<T> key, Function<? super EventLoop, ? extends T> ifAbsent) {
-        return resources.attachment(key, ifAbsent);
-    }
-
-    <T> T removeAttachment(LoopSpi.Key<T> key) {
-        return resources.removeAttachment(key);
+        closing.close();
     }
 
     /**
@@ -390,8 +277,6 @@ public final class EventLoop implements Executor {
     public void onClose(Runnable hook) {
         resources.onClose(hook);
     }
-
-    // ---- tasks and futures ------------------------------------------------------------------------
 
     /**
      * A new pending future on this loop: {@code loop.create_future()}. A closed loop makes one too, as in
@@ -414,8 +299,8 @@ public final class EventLoop implements Executor {
     /** As {@link #createTask(Coroutine)}, with a name ({@code create_task(coro, name=)}). */
     public <T> Task<T> createTask(String name, Coroutine<T> coroutine) {
         Objects.requireNonNull(coroutine, "coroutine");
-        checkOpen();
-        checkThread("createTask", "Bridge.runCoroutineThreadsafe(coroutine, loop)");
+        confinement.checkOpen();
+        confinement.checkThread("createTask", "Bridge.runCoroutineThreadsafe(coroutine, loop)");
         // Only the number is taken here: the task builds its "Task-N" when first asked (most never are).
         Task<T> task = new Task<>(this, name, name != null ? 0 : ++taskCounter, coroutine);
         tasks.add(task);
@@ -424,26 +309,11 @@ public final class EventLoop implements Executor {
         return task;
     }
 
-    /** The loop running on the calling thread (its own thread, or one of its coroutines), or null. */
-    static EventLoop runningLoopOrNull() {
-        // The task first: asking a ThreadLocal on a task's virtual thread would allocate its map.
-        Task<?> task = Task.currentOrNull();
-        return task != null ? task.loop : RUNNING.get();
-    }
-
-    /** Called by a task when it is done. */
-    void taskDone(Task<?> task) {
-        tasks.remove(task);
-        stats.taskDone(task.isCancelled(), task.failed());
-    }
-
     /** The pending tasks of this loop: {@code asyncio.all_tasks(loop)}. Loop thread only. */
     public List<Task<?>> allTasks() {
-        checkThread("allTasks", "callSoonThreadsafe");
+        confinement.checkThread("allTasks", "callSoonThreadsafe");
         return tasks.snapshot();
     }
-
-    // ---- errors and debug -------------------------------------------------------------------------
 
     /** Replaces the exception handler (null restores the default): {@code set_exception_handler}. Any thread. */
     public void setExceptionHandler(ExceptionHandler handler) {
@@ -466,11 +336,6 @@ public final class EventLoop implements Executor {
     /** The default handler, an SLF4J error log with the loop, the message, the culprit and the stack: {@code default_exception_handler}. */
     public void defaultExceptionHandler(ErrorContext context) {
         errors.log(context);
-    }
-
-    /** Reports on the loop's thread if it is open, else here: never lost. Any thread. */
-    void reportFromAnyThread(ErrorContext context) {
-        errors.reportFromAnyThread(context);
     }
 
     /**
@@ -508,173 +373,12 @@ public final class EventLoop implements Executor {
 
     /** The thread running this loop now, or null. Any thread. */
     public Thread thread() {
-        return thread;
+        return confinement.thread;
     }
 
     @Override
     public String toString() {
-        return "EventLoop[" + name + (isClosed() ? ", closed" : thread != null ? ", running" : "") + "]";
-    }
-
-    // ---- the heart: one iteration (asyncio's _run_once) ---------------------------------------------
-
-    /**
-     * One iteration, asyncio's {@code _run_once}, and the only place callbacks are called: wait if there is
-     * nothing to do (until the next timer or a submission), take the submissions, then the due timers, then
-     * run what is ready now. What these callbacks schedule waits for the next iteration.
-     */
-    private void runOnce() {
-        boolean polled = false;
-        if (ready.isEmpty() && !stopping && inbox.isEmpty()) {
-            long timeout = untilNextTimer();
-            if (timeout != 0) {
-                polled = inbox.awaitWork(timeout); // with I/O: the wait is the poll, I/O callbacks ran in it
-            }
-        }
-        if (io != null && !polled && io.hasWork()) {
-            io.poll(0);
-        }
-        long now = time();
-        LongConsumer lag = stats.lagRecorder();
-        boolean sampleLag = lag != null && now - lastLagSample >= LAG_SAMPLE_NANOS;
-        if (sampleLag) {
-            lastLagSample = now;
-            inbox.requestLagStamp();
-        }
-        inbox.drainInto(ready, now, lag);
-        takeDueTimers(now, sampleLag ? lag : null);
-        runReady(now);
-    }
-
-    /** Nanoseconds until the next timer is due (0 if one is), or -1 with no timer. */
-    private long untilNextTimer() {
-        TimerHandle next = timers.peek();
-        return next == null ? -1 : Math.max(0, next.when - time());
-    }
-
-    /** Due timers join the ready queue behind what is already there; the first one's lateness is a lag sample. */
-    private void takeDueTimers(long now, LongConsumer lag) {
-        TimerHandle t = timers.peek();
-        if (t == null || t.when - now > 0) {
-            return;
-        }
-        if (lag != null) {
-            lag.accept(now - t.when);
-        }
-        do {
-            ready.add(timers.poll());
-        } while ((t = timers.peek()) != null && t.when - now <= 0);
-    }
-
-    private void runReady(long now) {
-        int ntodo = ready.size();
-        int ran = 0;
-        boolean timed = debug;
-        for (int i = 0; i < ntodo; i++) {
-            Handle h = ready.poll();
-            if (h.isCancelled()) {
-                continue;
-            }
-            ran++;
-            if (timed) {
-                runTimed(h);
-            } else {
-                runHandle(h);
-            }
-        }
-        stats.iteration(ran, ran == 0 ? 0 : time() - now, ready.size(), timers.size());
-    }
-
-    private void runTimed(Handle h) {
-        long t0 = System.nanoTime();
-        runHandle(h);
-        debugMode.ran(this, h, System.nanoTime() - t0);
-    }
-
-    private void runHandle(Handle h) {
-        stats.stepStarted(); // for the blocked-loop watchdog: an opaque store, no clock read
-        try {
-            h.run();
-        } catch (Throwable e) {
-            if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
-                throw e; // the loop thread cannot be trusted to go on; its owner (e.g. a LoopPool) handles it
-            }
-            callExceptionHandler(new ErrorContext("Exception in callback " + h, e, null, h));
-        } finally {
-            stats.stepEnded();
-        }
-    }
-
-    private void drop(Handle h) {
-        try {
-            h.dropped();
-        } catch (Throwable e) {
-            callExceptionHandler(new ErrorContext("Exception while dropping " + h, e, null, h));
-        }
-    }
-
-    /** A done-callback of a future completed after close: run inline, errors to the handler. */
-    void runClosedCallback(Runnable callback) {
-        try {
-            callback.run();
-        } catch (Throwable e) {
-            callExceptionHandler(ErrorContext.of("Exception in done-callback after close", e));
-        }
-    }
-
-    /** Debug mode: where {@code h} was scheduled, or null. */
-    Throwable originOf(Handle h) {
-        return debugMode.originOf(h);
-    }
-
-    /** How this loop's waits spin before they park (its idle wait, and the fallback engine's handoff). */
-    IdleStrategy idleStrategy() {
-        return idle;
-    }
-
-    int inboxSize() {
-        return inbox.size();
-    }
-
-    /** The loop's I/O, or null. */
-    LoopIo.Driver io() {
-        return io;
-    }
-
-    // ---- confinement --------------------------------------------------------------------------------
-
-    /** Whether the caller is this loop's thread, or a coroutine step this loop is running. */
-    boolean inLoop() {
-        Thread cur = Thread.currentThread();
-        if (cur == thread) {
-            return true;
-        }
-        Task<?> task = currentTask;
-        return task != null && task.thread == cur;
-    }
-
-    /**
-     * Fails fast when a loop-thread-only method is called from elsewhere while the loop runs. One volatile
-     * read and one comparison on the right thread.
-     */
-    void checkThread(String method, String alternative) {
-        Thread owner = thread;
-        if (owner != null && owner != Thread.currentThread() && !inLoop()) {
-            Task<?> caller = Task.currentOrNull(); // a task of another loop: its thread has no name of its own
-            throw new IllegalStateException(method + "() called from " + (caller != null ? "task '" + caller.getName()
-                    : "thread '" + Thread.currentThread().getName()) + "' but event loop '" + name + "' runs on '" + owner.getName() + "'; from other threads use "
-                    + alternative);
-        }
-    }
-
-    void checkOpen() {
-        if (closed) {
-            throw rejected();
-        }
-    }
-
-    RejectedExecutionException rejected() {
-        return new RejectedExecutionException("Event loop '" + name + "' is closed");
+        return "EventLoop[" + name + (isClosed() ? ", closed" : isRunning() ? ", running" : "") + "]";
     }
 
     /**
@@ -683,8 +387,8 @@ public final class EventLoop implements Executor {
      * entitled to the loop anyway (it holds the loop's confinement, e.g. createTask before run).
      */
     void enqueue(Handle h, boolean owner) {
-        if (owner || inLoop()) {
-            checkOpen();
+        if (owner || confinement.inLoop()) {
+            confinement.checkOpen();
             ready.add(h);
         } else {
             inbox.offer(h);

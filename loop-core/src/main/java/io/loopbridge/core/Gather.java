@@ -54,7 +54,7 @@ final class Gather<R> extends LoopFuture<List<R>> {
         if (loop == null) {
             loop = Aio.getRunningLoop();
         }
-        loop.checkThread("gather", "Bridge.runCoroutineThreadsafe(() -> Aio.gather(...).await(), loop)");
+        loop.confinement.checkThread("gather", "Bridge.runCoroutineThreadsafe(() -> Aio.gather(...).await(), loop)");
         if (futuresOrCoroutines.isEmpty()) {
             LoopFuture<List<R>> empty = loop.createFuture();
             empty.setResult(new ArrayList<>());
@@ -145,7 +145,7 @@ final class Gather<R> extends LoopFuture<List<R>> {
      */
     @Override
     public boolean cancel(String message) {
-        loop.checkThread("cancel", "loop.callSoonThreadsafe(future::cancel)");
+        loop.confinement.checkThread("cancel", "loop.callSoonThreadsafe(future::cancel)");
         if (isDone()) {
             return false;
         }

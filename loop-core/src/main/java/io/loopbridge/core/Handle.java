@@ -20,12 +20,12 @@ public sealed class Handle permits TimerHandle, Handle.Owed, Task.Step {
 
     /** Debug mode: where this handle was scheduled, else null. */
     Throwable origin() {
-        return loop.originOf(this);
+        return loop.debugMode.originOf(this);
     }
 
     /** Prevents the callback from running if it has not run yet. Loop thread only. */
     public void cancel() {
-        loop.checkThread("Handle.cancel", "loop.callSoonThreadsafe(handle::cancel)");
+        loop.confinement.checkThread("Handle.cancel", "loop.callSoonThreadsafe(handle::cancel)");
         if (!cancelled) {
             cancelled = true;
             callback = null; // drop the reference early, as asyncio does
@@ -58,7 +58,7 @@ public sealed class Handle permits TimerHandle, Handle.Owed, Task.Step {
         @Override
         void dropped() {
             if (!isCancelled()) {
-                loop.runClosedCallback(onDropped);
+                loop.closing.runClosedCallback(onDropped);
             }
         }
     }

@@ -40,6 +40,8 @@ final class Inbox {
     }
 
     private final EventLoop loop;
+    /** The loop's open/closed flag and running thread, read on every offer. */
+    private final Confinement confinement;
     private final MpscUnboundedXaddArrayQueue<Handle> queue = new MpscUnboundedXaddArrayQueue<>(1024);
     private final IdleWaiter waiter;
     private final IdleStrategy idle;
@@ -57,6 +59,7 @@ final class Inbox {
 
     Inbox(EventLoop loop, IdleWaiter waiter, IdleStrategy idle, Consumer<Handle> onDropped) {
         this.loop = loop;
+        this.confinement = loop.confinement;
         this.waiter = waiter;
         this.idle = idle;
         this.onDropped = onDropped;
@@ -71,18 +74,18 @@ final class Inbox {
      * @throws RejectedExecutionException if the loop is already closed (then {@code h} is not told)
      */
     void offer(Handle h) {
-        if (loop.isClosed()) {
-            throw loop.rejected();
+        if (confinement.closed) {
+            throw confinement.rejected();
         }
         if (stampNext != 0 && STAMP_NEXT.compareAndSet(this, 1, 0)) {
             stampedAt = System.nanoTime();
             STAMPED.setRelease(this, h);
         }
         queue.offer(h);
-        if (loop.isClosed()) {
+        if (confinement.closed) {
             dropAll(); // close() may have dropped before our offer: whoever drops last tells this one
         } else if (wakeupNeeded != 0 && WAKEUP_NEEDED.compareAndSet(this, 1, 0)) {
-            waiter.wakeUp(loop.thread());
+            waiter.wakeUp(confinement.thread);
         }
     }
 

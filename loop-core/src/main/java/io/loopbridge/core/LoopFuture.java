@@ -116,7 +116,7 @@ public sealed class LoopFuture<T> permits Task, Gather {
 
     /** Marks the future done with a result: {@code Future.set_result}. Loop thread only. */
     public void setResult(T result) {
-        loop.checkThread("setResult", "loop.callSoonThreadsafe(() -> future.setResult(v))");
+        loop.confinement.checkThread("setResult", "loop.callSoonThreadsafe(() -> future.setResult(v))");
         complete(result, null);
     }
 
@@ -126,7 +126,7 @@ public sealed class LoopFuture<T> permits Task, Gather {
      * may find its waiter cancelled. Loop thread only.
      */
     public final boolean trySetResult(T result) {
-        loop.checkThread("trySetResult", "loop.callSoonThreadsafe(() -> future.trySetResult(v))");
+        loop.confinement.checkThread("trySetResult", "loop.callSoonThreadsafe(() -> future.trySetResult(v))");
         if (state != PENDING) {
             return false;
         }
@@ -137,7 +137,7 @@ public sealed class LoopFuture<T> permits Task, Gather {
     /** Marks the future failed: {@code Future.set_exception}. Loop thread only. */
     public void setException(Throwable exception) {
         Objects.requireNonNull(exception, "exception");
-        loop.checkThread("setException", "loop.callSoonThreadsafe(() -> future.setException(e))");
+        loop.confinement.checkThread("setException", "loop.callSoonThreadsafe(() -> future.setException(e))");
         if (exception instanceof CancellationException) {
             // asyncio refuses StopIteration here; a cancellation is not a failure, say so at the cause.
             throw new IllegalArgumentException("use cancel() to cancel a future, not setException", exception);
@@ -155,7 +155,7 @@ public sealed class LoopFuture<T> permits Task, Gather {
      * already done. Loop thread only.
      */
     public boolean cancel(String message) {
-        loop.checkThread("cancel", "loop.callSoonThreadsafe(future::cancel) or Bridge");
+        loop.confinement.checkThread("cancel", "loop.callSoonThreadsafe(future::cancel) or Bridge");
         return cancelNow(message);
     }
 
@@ -165,7 +165,7 @@ public sealed class LoopFuture<T> permits Task, Gather {
      */
     public final void addDoneCallback(Consumer<? super LoopFuture<T>> callback) {
         Objects.requireNonNull(callback, "callback");
-        loop.checkThread("addDoneCallback", "Bridge.toCompletableFuture(future)");
+        loop.confinement.checkThread("addDoneCallback", "Bridge.toCompletableFuture(future)");
         addWaiter(callback);
     }
 
@@ -177,7 +177,7 @@ public sealed class LoopFuture<T> permits Task, Gather {
      */
     public final int removeDoneCallback(Consumer<? super LoopFuture<T>> callback) {
         Objects.requireNonNull(callback, "callback");
-        loop.checkThread("removeDoneCallback", "loop.callSoonThreadsafe");
+        loop.confinement.checkThread("removeDoneCallback", "loop.callSoonThreadsafe");
         Object cbs = callbacks;
         if (cbs instanceof CallbackList list) {
             int before = list.size();
@@ -299,7 +299,7 @@ public sealed class LoopFuture<T> permits Task, Gather {
             Consumer<? super LoopFuture<T>> callback = (Consumer<? super LoopFuture<T>>) waiter;
             if (loop.isClosed()) {
                 // No loop left to schedule on: run it here rather than leave whoever waits hanging.
-                loop.runClosedCallback(() -> callback.accept(this));
+                loop.closing.runClosedCallback(() -> callback.accept(this));
             } else {
                 // If the loop closes before running it (e.g. stopped right after this iteration), it runs
                 // on the closing thread: whoever waits on this future is never left hanging.
@@ -347,7 +347,7 @@ public sealed class LoopFuture<T> permits Task, Gather {
         @Override
         public void run() {
             if (!retrieved) {
-                loop.reportFromAnyThread(ErrorContext.of(message, exception));
+                loop.errors.reportFromAnyThread(ErrorContext.of(message, exception));
             }
         }
     }

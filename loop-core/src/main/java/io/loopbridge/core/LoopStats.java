@@ -57,13 +57,13 @@ public final class LoopStats {
      * a loop with I/O ({@link EventLoop.Builder#io}); else 0. Next to {@link #busyNanos()}.
      */
     public long ioNanos() {
-        LoopIo.Driver io = loop.io();
+        LoopIo.Driver io = loop.io;
         return io == null ? 0 : io.ioNanos();
     }
 
     /** Channels registered with the loop's I/O now; 0 for a loop without I/O. */
     public long channels() {
-        LoopIo.Driver io = loop.io();
+        LoopIo.Driver io = loop.io;
         return io == null ? 0 : io.registrations();
     }
 
@@ -123,7 +123,7 @@ public final class LoopStats {
 
     /** Thread-safe submissions not yet taken by the loop (an estimate while producers race). */
     public long inboxCount() {
-        return loop.inboxSize();
+        return loop.inbox.size();
     }
 
     /** See {@link io.loopbridge.core.spi.LoopSpi#setLagRecorder}. */

@@ -8,38 +8,38 @@ import java.util.function.LongConsumer;
 final class SpiAccess implements LoopSpi.Access {
     @Override
     public EventLoop runningLoopOrNull() {
-        return EventLoop.runningLoopOrNull();
+        return Confinement.runningLoopOrNull();
     }
 
     @Override
     public boolean inLoop(EventLoop loop) {
-        return loop.inLoop();
+        return loop.confinement.inLoop();
     }
 
     @Override
     public void close(EventLoop loop, Throwable cause) {
-        loop.close(cause);
+        loop.closing.close(cause);
     }
 
     @Override
     public Throwable closeCause(EventLoop loop) {
-        return loop.closeCause();
+        return loop.resources.closeCause();
     }
 
     @Override
     public <T> T attachment(EventLoop loop, LoopSpi.Key<T> key, Function<? super EventLoop, ? extends T> ifAbsent) {
-        return loop.attachment(key, ifAbsent);
+        return loop.resources.attachment(key, ifAbsent);
     }
 
     @Override
     public <T> T removeAttachment(EventLoop loop, LoopSpi.Key<T> key) {
-        return loop.removeAttachment(key);
+        return loop.resources.removeAttachment(key);
     }
 
     @Override
     public void stopAccepting(EventLoop loop) {
-        loop.checkThread("stopAccepting", "callSoonThreadsafe");
-        LoopIo.Driver io = loop.io();
+        loop.confinement.checkThread("stopAccepting", "callSoonThreadsafe");
+        LoopIo.Driver io = loop.io;
         if (io != null) {
             io.stopAccepting();
         }

@@ -147,11 +147,11 @@ public final class Task<T> extends LoopFuture<T> {
     }
 
     private void runStep() {
-        loop.currentTask = this;
+        loop.confinement.currentTask = this;
         try {
             Engine.INSTANCE.runStep(this);
         } finally {
-            loop.currentTask = null;
+            loop.confinement.currentTask = null;
         }
     }
 
@@ -211,7 +211,8 @@ public final class Task<T> extends LoopFuture<T> {
         } else {
             complete(value, failure);
         }
-        loop.taskDone(this);
+        loop.tasks.remove(this);
+        loop.stats().taskDone(isCancelled(), failed());
     }
 
     // ---- suspension (runs on the task's own thread) ----------------------------------------------
@@ -229,7 +230,7 @@ public final class Task<T> extends LoopFuture<T> {
 
     /** The running task of {@code loop} on this thread, or a clear error saying what to do instead. */
     static Task<?> current(EventLoop loop, String what) {
-        Task<?> task = loop.currentTask;
+        Task<?> task = loop.confinement.currentTask;
         if (task != null && task.thread == Thread.currentThread()) {
             return task;
         }
@@ -311,7 +312,7 @@ public final class Task<T> extends LoopFuture<T> {
      */
     @Override
     public boolean cancel(String message) {
-        loop.checkThread("cancel", "loop.callSoonThreadsafe(task::cancel), or cancel the CompletableFuture"
+        loop.confinement.checkThread("cancel", "loop.callSoonThreadsafe(task::cancel), or cancel the CompletableFuture"
                 + " from Bridge.runCoroutineThreadsafe");
         markRetrieved();
         if (isDone()) {
@@ -323,7 +324,7 @@ public final class Task<T> extends LoopFuture<T> {
         }
         mustCancel = true;
         cancelMessage = message;
-        if (started && !suspended && loop.currentTask != this && Engine.INSTANCE.interruptsBlockingCalls()) {
+        if (started && !suspended && loop.confinement.currentTask != this && Engine.INSTANCE.interruptsBlockingCalls()) {
             interruptedToCancel = true;
             thread.interrupt();
         }
@@ -340,7 +341,7 @@ public final class Task<T> extends LoopFuture<T> {
      * cancellation not yet delivered is withdrawn too (CPython 3.13).
      */
     public int uncancel() {
-        loop.checkThread("uncancel", "loop.callSoonThreadsafe");
+        loop.confinement.checkThread("uncancel", "loop.callSoonThreadsafe");
         if (cancelRequests > 0 && --cancelRequests == 0) {
             mustCancel = false;
         }

@@ -98,7 +98,7 @@ public final class TaskGroup {
      * (CPython 3.14). Idempotent; does nothing once the group has ended.
      */
     public void cancel() {
-        loop.checkThread("TaskGroup.cancel", "loop.callSoonThreadsafe(group::cancel)");
+        loop.confinement.checkThread("TaskGroup.cancel", "loop.callSoonThreadsafe(group::cancel)");
         if (exiting && tasks.isEmpty()) {
             return;
         }

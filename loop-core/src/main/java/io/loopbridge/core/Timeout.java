@@ -83,7 +83,7 @@ public final class Timeout {
     }
 
     private void checkEntered() {
-        loop.checkThread("reschedule", "loop.callSoonThreadsafe(() -> timeout.reschedule(d))");
+        loop.confinement.checkThread("reschedule", "loop.callSoonThreadsafe(() -> timeout.reschedule(d))");
         if (state != State.ENTERED) {
             throw new IllegalStateException("Cannot change state of " + state.name().toLowerCase() + " Timeout");
         }

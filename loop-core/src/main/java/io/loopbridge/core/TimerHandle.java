@@ -27,7 +27,10 @@ public final class TimerHandle extends Handle {
     @Override
     public void cancel() {
         super.cancel();
-        loop.timerCancelled(this);
+        // On a closed loop (e.g. a coroutine unwinding on any thread) the heap is cleared: nothing to remove.
+        if (!loop.isClosed()) {
+            loop.timers.remove(this);
+        }
     }
 
     boolean runsBefore(TimerHandle other) {
