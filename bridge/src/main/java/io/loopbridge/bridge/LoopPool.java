@@ -6,7 +6,6 @@ import io.loopbridge.core.Coroutine;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.ExceptionHandler;
 import io.loopbridge.core.spi.Checks;
-import io.loopbridge.core.spi.LoopSpi;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -74,13 +73,11 @@ public final class LoopPool implements Executor, AutoCloseable {
     private final String name;
     /** The members, the pool's state and its termination. */
     final PoolMembers members;
+    /** The builder's settings, a copy of its own. */
+    final PoolSettings settings;
     private final ContextPropagator contextPropagator;
-    final int maxPending;
-    final WhenFull whenFull;
-    final long blockTimeoutNanos;
-    final long cancellationTimeoutNanos;
-    private final Duration closeGrace;
-    private final Thread shutdownHook;
+    /** Closes the pool when the JVM exits, if asked; else null. */
+    private final JvmShutdownHook shutdownHook;
     private final ExecutorService executorView = new PoolExecutorService(this);
 
     final LongAdder submitted = new LongAdder();
@@ -89,19 +86,12 @@ public final class LoopPool implements Executor, AutoCloseable {
     /** See {@link #setRoundTripRecorder}; read by {@link BridgeFuture}. */
     volatile LongConsumer roundTripRecorder;
 
-    private LoopPool(Builder b) {
-        this.name = b.name != null ? b.name : "loop-pool-" + POOLS.incrementAndGet();
-        this.contextPropagator = b.contextPropagator != null ? b.contextPropagator : Bridge.getContextPropagator();
-        this.maxPending = b.maxPending;
-        this.whenFull = b.whenFull;
-        this.blockTimeoutNanos = nanos(b.blockTimeout);
-        this.cancellationTimeoutNanos = nanos(b.cancellationTimeout);
-        this.closeGrace = b.closeGrace;
-        this.members = new PoolMembers(this, b);
-        this.shutdownHook = b.shutdownHook ? new Thread(this::close, name + "-shutdown-hook") : null;
-        if (shutdownHook != null) {
-            Runtime.getRuntime().addShutdownHook(shutdownHook);
-        }
+    private LoopPool(PoolSettings s) {
+        this.settings = s;
+        this.name = s.name != null ? s.name : "loop-pool-" + POOLS.incrementAndGet();
+        this.contextPropagator = s.contextPropagator != null ? s.contextPropagator : Bridge.getContextPropagator();
+        this.members = new PoolMembers(this, s);
+        this.shutdownHook = s.shutdownHook ? new JvmShutdownHook(this) : null;
     }
 
     /** A pool of {@code loops} loops with default settings. */
@@ -131,12 +121,7 @@ public final class LoopPool implements Executor, AutoCloseable {
      * @throws RejectedExecutionException if the pool is shut down or has no live loop
      */
     public EventLoop next() {
-        return nextMember().loop;
-    }
-
-    private PooledLoop nextMember() {
-        checkAccepting();
-        return live(members.next());
+        return members.next().loop;
     }
 
     /**
@@ -144,14 +129,7 @@ public final class LoopPool implements Executor, AutoCloseable {
      * keys move to the next live slot, or stay with its replacement). For per-key ordering and state.
      */
     public EventLoop loopFor(Object key) {
-        return live(members.choose(new LoopChooser.ByKey(Objects.requireNonNull(key, "key")))).loop;
-    }
-
-    private PooledLoop live(PooledLoop chosen) {
-        if (chosen == null) {
-            throw rejection("none of its event loops is alive");
-        }
-        return chosen;
+        return members.choose(new LoopChooser.ByKey(Objects.requireNonNull(key, "key"))).loop;
     }
 
     // ---- submitting ---------------------------------------------------------------------------------
@@ -164,7 +142,7 @@ public final class LoopPool implements Executor, AutoCloseable {
      */
     public <T> CompletableFuture<T> submit(Coroutine<T> coroutine) {
         Objects.requireNonNull(coroutine, "coroutine");
-        PooledLoop m = nextMember();
+        PooledLoop m = members.next();
         return Bridge.submit(coroutine, m.loop, m, true);
     }
 
@@ -177,7 +155,7 @@ public final class LoopPool implements Executor, AutoCloseable {
     @Override
     public void execute(Runnable command) {
         Objects.requireNonNull(command, "command");
-        nextMember().execute(command);
+        members.next().execute(command);
     }
 
     /**
@@ -244,13 +222,9 @@ public final class LoopPool implements Executor, AutoCloseable {
      * this pool.
      */
     public CompletableFuture<Void> shutdownGracefully(Duration grace) {
-        members.shutdown(System.nanoTime() + nanos(Objects.requireNonNull(grace, "grace")));
-        if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException jvmShuttingDown) {
-                // the hook runs or will run: nothing to undo
-            }
+        members.shutdown(System.nanoTime() + PoolSettings.nanos(Objects.requireNonNull(grace, "grace")));
+        if (shutdownHook != null) {
+            shutdownHook.remove();
         }
         return members.termination.future();
     }
@@ -264,12 +238,8 @@ public final class LoopPool implements Executor, AutoCloseable {
      */
     @Override
     public void close() {
-        if (members.callerIsMember()) {
-            throw new IllegalStateException("LoopPool '" + name + "' cannot be closed from its own loop thread or"
-                    + " one of its coroutines ('" + callerName() + "'): it would wait for itself;"
-                    + " use shutdownGracefully(...) and do not wait");
-        }
-        shutdownGracefully(closeGrace);
+        members.checkCallerIsNotMember();
+        shutdownGracefully(settings.closeGrace);
         members.termination.awaitUninterruptibly();
     }
 
@@ -309,17 +279,6 @@ public final class LoopPool implements Executor, AutoCloseable {
         return new RejectedExecutionException("LoopPool '" + name + "' rejected the work: " + why);
     }
 
-    /** {@code d} in nanoseconds, never negative, saturated as {@link Checks#saturatedNanos} does. */
-    static long nanos(Duration d) {
-        return Math.max(0, Checks.saturatedNanos(d));
-    }
-
-    /** On a loop thread: the running task's name (its virtual thread may have none), else the thread's. */
-    private static String callerName() {
-        var task = LoopSpi.runningLoopOrNull() != null ? Aio.currentTask() : null;
-        return task != null ? task.getName() : Thread.currentThread().getName();
-    }
-
     @Override
     public String toString() {
         return "LoopPool[" + name + ", " + members.size() + " loops" + switch (members.state()) {
@@ -334,21 +293,7 @@ public final class LoopPool implements Executor, AutoCloseable {
      * {@link EventLoop.Builder}; the rest are the pool's. Not thread-safe.
      */
     public static final class Builder {
-        int loops = Runtime.getRuntime().availableProcessors();
-        String name;
-        String threadPrefix;
-        boolean daemon;
-        Selection selection = Selection.ROUND_ROBIN;
-        Consumer<EventLoop.Builder> loopDefaults = loop -> { };
-        ContextPropagator contextPropagator;
-        int maxPending;
-        WhenFull whenFull = WhenFull.REJECT;
-        Duration blockTimeout = Duration.ZERO;
-        boolean shutdownHook;
-        boolean replaceDeadLoops;
-        Duration closeGrace = Duration.ofSeconds(10);
-        Duration cancellationTimeout = Duration.ofSeconds(5);
-        Duration blockedThreshold = Duration.ofSeconds(2);
+        private final PoolSettings settings = new PoolSettings();
 
         private Builder() {
         }
@@ -360,9 +305,7 @@ public final class LoopPool implements Executor, AutoCloseable {
          * {@code loopDefaults(l -> l.idleSpin(Duration.ZERO).debug(true))}.
          */
         public Builder loopDefaults(Consumer<EventLoop.Builder> defaults) {
-            Objects.requireNonNull(defaults, "defaults");
-            defaults.accept(EventLoop.builder());
-            loopDefaults = loopDefaults.andThen(defaults);
+            settings.loopDefaults(defaults);
             return this;
         }
 
@@ -391,40 +334,37 @@ public final class LoopPool implements Executor, AutoCloseable {
          * (default 2 s, as Vert.x); {@link Duration#ZERO} switches the watchdog off (no thread).
          */
         public Builder blockedThreshold(Duration threshold) {
-            this.blockedThreshold = Checks.requireNonNegative(threshold, "threshold");
+            settings.blockedThreshold = Checks.requireNonNegative(threshold, "threshold");
             return this;
         }
 
         /** How many loops (and threads). Default: available processors. */
         public Builder loops(int loops) {
-            if (loops < 1) {
-                throw new IllegalArgumentException("a pool needs at least one loop: " + loops);
-            }
-            this.loops = loops;
+            settings.loops(loops);
             return this;
         }
 
         /** The pool's name (rejections, metrics tag {@code pool}). Default {@code loop-pool-N}. */
         public Builder name(String name) {
-            this.name = Objects.requireNonNull(name, "name");
+            settings.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
         /** Prefix of the loops' (and their threads') names, followed by a number. Default {@code <name>-loop-}. */
         public Builder threadNamePrefix(String prefix) {
-            this.threadPrefix = Objects.requireNonNull(prefix, "prefix");
+            settings.threadPrefix = Objects.requireNonNull(prefix, "prefix");
             return this;
         }
 
         /** Whether the loop threads are daemon threads (default false: an open pool keeps the JVM alive). */
         public Builder daemon(boolean daemon) {
-            this.daemon = daemon;
+            settings.daemon = daemon;
             return this;
         }
 
         /** How {@link LoopPool#next()} picks a loop (default {@link Selection#ROUND_ROBIN}). */
         public Builder selection(Selection selection) {
-            this.selection = Objects.requireNonNull(selection, "selection");
+            settings.selection = Objects.requireNonNull(selection, "selection");
             return this;
         }
 
@@ -433,7 +373,7 @@ public final class LoopPool implements Executor, AutoCloseable {
          * Default: {@link Bridge#getContextPropagator()} as it is when {@link #build()} is called.
          */
         public Builder contextPropagator(ContextPropagator propagator) {
-            this.contextPropagator = Objects.requireNonNull(propagator, "propagator");
+            settings.contextPropagator = Objects.requireNonNull(propagator, "propagator");
             return this;
         }
 
@@ -451,30 +391,25 @@ public final class LoopPool implements Executor, AutoCloseable {
          * legacy pool), then rejects. A loop thread submitting to its own full loop is rejected at once.
          */
         public Builder maxPendingSubmissions(int maxPending, WhenFull whenFull, Duration blockTimeout) {
-            if (maxPending < 1) {
-                throw new IllegalArgumentException("maxPending must be positive: " + maxPending);
-            }
-            this.blockTimeout = Checks.requireNonNegative(blockTimeout, "blockTimeout");
-            this.whenFull = Objects.requireNonNull(whenFull, "whenFull");
-            this.maxPending = maxPending;
+            settings.maxPending(maxPending, whenFull, blockTimeout);
             return this;
         }
 
         /** Registers a JVM shutdown hook that {@link #close()}s the pool (removed when it shuts down). */
         public Builder shutdownHook(boolean enabled) {
-            this.shutdownHook = enabled;
+            settings.shutdownHook = enabled;
             return this;
         }
 
         /** Replace a loop whose thread died with a new loop in the same slot (default false). */
         public Builder replaceDeadLoops(boolean replace) {
-            this.replaceDeadLoops = replace;
+            settings.replaceDeadLoops = replace;
             return this;
         }
 
         /** The grace period of {@link #close()} (default 10 s). */
         public Builder closeGrace(Duration grace) {
-            this.closeGrace = Checks.requireNonNegative(grace, "grace");
+            settings.closeGrace = Checks.requireNonNegative(grace, "grace");
             return this;
         }
 
@@ -483,12 +418,12 @@ public final class LoopPool implements Executor, AutoCloseable {
          * under them (default 5 s).
          */
         public Builder cancellationTimeout(Duration timeout) {
-            this.cancellationTimeout = Checks.requireNonNegative(timeout, "timeout");
+            settings.cancellationTimeout = Checks.requireNonNegative(timeout, "timeout");
             return this;
         }
 
         public LoopPool build() {
-            return new LoopPool(this);
+            return new LoopPool(settings.copy());
         }
     }
 }

@@ -163,7 +163,7 @@ final class PoolExecutorService implements ExecutorService {
     }
 
     private static long deadline(long timeout, TimeUnit unit) {
-        return System.nanoTime() + LoopPool.nanos(Duration.ofNanos(unit.toNanos(timeout))); // toNanos saturates
+        return System.nanoTime() + PoolSettings.nanos(Duration.ofNanos(unit.toNanos(timeout))); // toNanos saturates
     }
 
     /** Graceful shutdown with no time limit: submitted tasks run to their end; does not wait. */

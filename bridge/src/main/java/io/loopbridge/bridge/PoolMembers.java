@@ -1,5 +1,6 @@
 package io.loopbridge.bridge;
 
+import io.loopbridge.core.Aio;
 import io.loopbridge.core.BlockedLoopChecker;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.spi.LoopSpi;
@@ -49,7 +50,7 @@ final class PoolMembers {
     private long deadline;
 
     /** Makes and starts {@code b.loops} members of {@code pool}. */
-    PoolMembers(LoopPool pool, LoopPool.Builder b) {
+    PoolMembers(LoopPool pool, PoolSettings b) {
         this.pool = pool;
         this.loopDefaults = b.loopDefaults;
         this.threadPrefix = b.threadPrefix != null ? b.threadPrefix : pool.name() + "-loop-";
@@ -90,24 +91,31 @@ final class PoolMembers {
         return List.copyOf(loops);
     }
 
-    /** The member {@code chooser} picks among the slots, or null if none is alive. */
+    /** The member {@code chooser} picks among the slots; a rejection if none is alive. */
     PooledLoop choose(LoopChooser chooser) {
-        return chooser.choose(slots);
+        PooledLoop chosen = chooser.choose(slots);
+        if (chosen == null) {
+            throw pool.rejection("none of its event loops is alive");
+        }
+        return chosen;
     }
 
-    /** The member for the next piece of work, by the pool's chooser, or null if none is alive. */
+    /** The member for the next piece of work, by the pool's chooser; a rejection if the pool is shut down. */
     PooledLoop next() {
+        pool.checkAccepting();
         return choose(chooser);
     }
 
-    /** Whether the caller is one of the members' threads or coroutines (it must not wait for the pool). */
-    boolean callerIsMember() {
+    /** Fails on one of the members' threads or coroutines: it must not wait for the pool ({@code close()}). */
+    void checkCallerIsNotMember() {
         for (PooledLoop m : slots) {
             if (m.thread == Thread.currentThread() || LoopSpi.inLoop(m.loop)) {
-                return true;
+                var task = LoopSpi.runningLoopOrNull() != null ? Aio.currentTask() : null; // a virtual thread may have no name
+                throw new IllegalStateException("LoopPool '" + pool.name() + "' cannot be closed from its own loop thread or"
+                        + " one of its coroutines ('" + (task != null ? task.getName() : Thread.currentThread().getName())
+                        + "'): it would wait for itself; use shutdownGracefully(...) and do not wait");
             }
         }
-        return false;
     }
 
     /** A new member for {@code slot}, its thread not started. Under this. */

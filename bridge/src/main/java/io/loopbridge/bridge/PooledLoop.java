@@ -70,7 +70,7 @@ final class PooledLoop {
         this.group = group;
         this.index = index;
         this.loop = loop;
-        this.permits = pool.maxPending > 0 ? new Semaphore(pool.maxPending) : null;
+        this.permits = pool.settings.maxPending > 0 ? new Semaphore(pool.settings.maxPending) : null;
         this.thread = Thread.ofPlatform().name(loop.name()).daemon(daemon).unstarted(this::run);
         LoopSpi.attachment(loop, MEMBER, l -> Optional.of(this)); // a new loop: nothing was attached
     }
@@ -188,7 +188,7 @@ final class PooledLoop {
                 t.cancel("LoopPool '" + pool.name() + "' is shutting down");
             }
         }
-        untilIdle(self, loop.time() + pool.cancellationTimeoutNanos, false);
+        untilIdle(self, loop.time() + pool.settings.cancellationTimeoutNanos(), false);
         stopRequested = true;
         loop.stop();
         return null;
@@ -277,22 +277,22 @@ final class PooledLoop {
     }
 
     private void waitForPlace() {
-        if (pool.whenFull == LoopPool.WhenFull.REJECT || LoopSpi.inLoop(loop)) {
+        if (pool.settings.whenFull == LoopPool.WhenFull.REJECT || LoopSpi.inLoop(loop)) {
             // The loop's own thread (or coroutine) would wait for itself: reject rather than deadlock.
-            throw pool.rejection("event loop '" + loop.name() + "' has " + pool.maxPending
+            throw pool.rejection("event loop '" + loop.name() + "' has " + pool.settings.maxPending
                     + " pending submissions (its bound)");
         }
         boolean admitted;
         try {
-            admitted = permits.tryAcquire(pool.blockTimeoutNanos, TimeUnit.NANOSECONDS);
+            admitted = permits.tryAcquire(pool.settings.blockTimeoutNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw pool.rejection("the submitting thread was interrupted while waiting for a place on event loop '"
                     + loop.name() + "'");
         }
         if (!admitted) {
-            throw pool.rejection("event loop '" + loop.name() + "' stayed full (" + pool.maxPending
-                    + " pending submissions) for " + pool.blockTimeoutNanos / 1_000_000 + " ms");
+            throw pool.rejection("event loop '" + loop.name() + "' stayed full (" + pool.settings.maxPending
+                    + " pending submissions) for " + pool.settings.blockTimeoutNanos() / 1_000_000 + " ms");
         }
         if (pool.isShutdown()) {
             permits.release();

@@ -202,7 +202,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
             task.continuation = continuation;
             if (!task.destroyed) {
                 try {
-                    task.loop.enqueue(task.step, first);
+                    task.loop.scheduling.enqueue(task.step, first);
                     return;
                 } catch (RejectedExecutionException closed) {
                     // closed before the step was queued; a step queued and then dropped runs via dropped()
@@ -297,7 +297,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
         void start(Task<?> task) {
             // The thread starts at the first step, already holding the turn: a task that is created but never
             // runs (closed loop) has no thread to unwind, and a suspended task's stack was frozen only once.
-            task.loop.enqueue(task.step, true);
+            task.loop.scheduling.enqueue(task.step, true);
         }
 
         @Override
@@ -357,13 +357,13 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
             if (task.destroyed) {
                 unwind(task);
             } else {
-                task.loop.enqueue(task.step, false);
+                task.loop.scheduling.enqueue(task.step, false);
             }
         }
 
         @Override
         void yieldNow(Task<?> task) {
-            task.loop.enqueue(task.step, false);
+            task.loop.scheduling.enqueue(task.step, false);
             suspend(task);
         }
 

@@ -44,7 +44,6 @@ public final class EventLoop implements Executor {
     final Inbox inbox;
     final TaskRegistry tasks = new TaskRegistry();
     private final LoopStats stats = new LoopStats(this);
-    private long timerSequence;
     private long taskCounter;
     /** The running thread, the running step, open or closed, and the checks of loop-thread-only methods. */
     final Confinement confinement = new Confinement(this);
@@ -54,9 +53,10 @@ public final class EventLoop implements Executor {
     final LoopClosing closing = new LoopClosing(this);
     /** Attachments, close hooks, close cause. */
     final LoopResources resources = new LoopResources(this);
-    /** Debug mode's origins and slow-callback timing; its on/off flag is {@link #debug}, read on every callSoon. */
+    /** Where a handle goes: ready queue, inbox or timer heap. Holds the debug flag. */
+    final Scheduling scheduling;
+    /** Debug mode's origins and slow-callback timing. */
     final DebugMode debugMode;
-    private volatile boolean debug;
     final LoopErrors errors;
     /** How the fallback engine's handoff spins before it parks (the inbox's wait has its own). */
     final IdleStrategy idle;
@@ -65,7 +65,6 @@ public final class EventLoop implements Executor {
 
     private EventLoop(Builder b) {
         this.name = b.name != null ? b.name : "loop-" + COUNTER.incrementAndGet();
-        this.debug = b.debug;
         this.debugMode = new DebugMode(b.slowCallbackDuration);
         this.errors = new LoopErrors(this, b.exceptionHandler);
         this.idle = b.idle.fresh(); // the fallback engine's handoff; the inbox's wait learns on its own
@@ -74,6 +73,7 @@ public final class EventLoop implements Executor {
         this.inbox = io == null
                 ? new Inbox(this, b.waiter, b.idle.fresh(), closing::drop)
                 : new Inbox(this, IdleWaiter.polling(io), IdleStrategy.NO_SPIN, closing::drop);
+        this.scheduling = new Scheduling(this, inbox, debugMode, b.debug);
         this.iteration = new Iteration(this, ready, inbox, io, debugMode);
     }
 
@@ -102,18 +102,7 @@ public final class EventLoop implements Executor {
      */
     public Handle callSoon(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        return addReady(new Handle(this, callback));
-    }
-
-    /** {@link #callSoon(Runnable)} for a handle made by this package (e.g. one that must not be dropped). */
-    Handle addReady(Handle h) {
-        confinement.checkOpen();
-        confinement.checkThread("callSoon", "callSoonThreadsafe");
-        if (debug) {
-            debugMode.scheduled(h);
-        }
-        ready.add(h);
-        return h;
+        return scheduling.addReady(new Handle(this, callback));
     }
 
     /** Runs {@code callback} after {@code delay}: {@code loop.call_later}. Zero or negative: next iteration. */
@@ -125,14 +114,7 @@ public final class EventLoop implements Executor {
     /** Runs {@code callback} at loop time {@code whenNanos} (see {@link #time()}): {@code loop.call_at}. */
     public TimerHandle callAt(long whenNanos, Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        confinement.checkOpen();
-        confinement.checkThread("callAt/callLater", "callSoonThreadsafe(() -> loop.callLater(...))");
-        TimerHandle t = new TimerHandle(this, callback, whenNanos, timerSequence++);
-        if (debug) {
-            debugMode.scheduled(t);
-        }
-        timers.add(t);
-        return t;
+        return scheduling.addTimer(whenNanos, callback);
     }
 
     /** The loop's clock, monotonic nanoseconds: {@code loop.time()}. Any thread. */
@@ -150,12 +132,7 @@ public final class EventLoop implements Executor {
      */
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        Handle h = new Handle(this, callback);
-        if (debug) {
-            debugMode.scheduled(h);
-        }
-        enqueue(h, false);
-        return h;
+        return scheduling.addThreadsafe(new Handle(this, callback));
     }
 
     /**
@@ -343,12 +320,12 @@ public final class EventLoop implements Executor {
      * were scheduled. Any thread; takes effect from the next iteration.
      */
     public void setDebug(boolean enabled) {
-        this.debug = enabled;
+        scheduling.debug = enabled;
     }
 
     /** {@code loop.get_debug}. Any thread. */
     public boolean isDebug() {
-        return debug;
+        return scheduling.debug;
     }
 
     /** {@code loop.slow_callback_duration}: the threshold for the debug-mode warning (default 100 ms). Any thread. */
@@ -379,20 +356,6 @@ public final class EventLoop implements Executor {
     @Override
     public String toString() {
         return "EventLoop[" + name + (isClosed() ? ", closed" : isRunning() ? ", running" : "") + "]";
-    }
-
-    /**
-     * Queues a handle made by this package (a task's step) from any thread: to the ready queue on the loop,
-     * else to the inbox (a virtual thread may be unparked by any thread). {@code owner} says the caller is
-     * entitled to the loop anyway (it holds the loop's confinement, e.g. createTask before run).
-     */
-    void enqueue(Handle h, boolean owner) {
-        if (owner || confinement.inLoop()) {
-            confinement.checkOpen();
-            ready.add(h);
-        } else {
-            inbox.offer(h);
-        }
     }
 
     /** Loop time {@code delay} from now; a huge delay saturates to "never", not an overflow into the past. */

@@ -304,7 +304,7 @@ public sealed class LoopFuture<T> permits Task, Gather {
                 // If the loop closes before running it (e.g. stopped right after this iteration), it runs
                 // on the closing thread: whoever waits on this future is never left hanging.
                 Runnable run = () -> callback.accept(this);
-                loop.addReady(new Handle.Owed(loop, run, run));
+                loop.scheduling.addReady(new Handle.Owed(loop, run, run));
             }
         }
     }

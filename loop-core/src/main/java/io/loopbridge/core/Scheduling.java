@@ -1,0 +1,77 @@
+package io.loopbridge.core;
+
+import java.util.ArrayDeque;
+
+/**
+ * Where a handle goes when it is scheduled: the ready queue on the loop's thread ({@code call_soon}), the
+ * inbox from any other thread ({@code call_soon_threadsafe}), the timer heap for later ({@code call_at}). In
+ * debug mode each remembers where it was scheduled; the debug flag lives here, read on every schedule.
+ */
+final class Scheduling {
+    private final EventLoop loop;
+    private final ArrayDeque<Handle> ready;
+    private final TimerQueue timers;
+    private final Inbox inbox;
+    private final Confinement confinement;
+    private final DebugMode debugMode;
+    /** {@code loop.set_debug}: read on every schedule and every iteration. Any thread. */
+    volatile boolean debug;
+    /** Orders timers with equal deadlines. Loop thread only. */
+    private long timerSequence;
+
+    Scheduling(EventLoop loop, Inbox inbox, DebugMode debugMode, boolean debug) {
+        this.loop = loop;
+        this.ready = loop.ready;
+        this.timers = loop.timers;
+        this.inbox = inbox;
+        this.confinement = loop.confinement;
+        this.debugMode = debugMode;
+        this.debug = debug;
+    }
+
+    /** {@code h} joins the ready queue: {@code callSoon}, for a handle made by this package too. Loop thread only. */
+    Handle addReady(Handle h) {
+        confinement.checkOpen();
+        confinement.checkThread("callSoon", "callSoonThreadsafe");
+        if (debug) {
+            debugMode.scheduled(h);
+        }
+        ready.add(h);
+        return h;
+    }
+
+    /** A timer running {@code callback} at {@code whenNanos}: {@code callAt}. Loop thread only. */
+    TimerHandle addTimer(long whenNanos, Runnable callback) {
+        confinement.checkOpen();
+        confinement.checkThread("callAt/callLater", "callSoonThreadsafe(() -> loop.callLater(...))");
+        TimerHandle t = new TimerHandle(loop, callback, whenNanos, timerSequence++);
+        if (debug) {
+            debugMode.scheduled(t);
+        }
+        timers.add(t);
+        return t;
+    }
+
+    /** {@code callSoonThreadsafe}: any thread. */
+    Handle addThreadsafe(Handle h) {
+        if (debug) {
+            debugMode.scheduled(h);
+        }
+        enqueue(h, false);
+        return h;
+    }
+
+    /**
+     * Queues a handle made by this package (a task's step) from any thread: to the ready queue on the loop,
+     * else to the inbox (a virtual thread may be unparked by any thread). {@code owner} says the caller is
+     * entitled to the loop anyway (it holds the loop's confinement, e.g. createTask before run).
+     */
+    void enqueue(Handle h, boolean owner) {
+        if (owner || confinement.inLoop()) {
+            confinement.checkOpen();
+            ready.add(h);
+        } else {
+            inbox.offer(h);
+        }
+    }
+}
