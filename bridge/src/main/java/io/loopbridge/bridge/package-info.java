@@ -3,7 +3,10 @@
  *
  * <ul>
  *   <li>{@link io.loopbridge.bridge.LoopPool}: event loops on their own platform threads, for a server to
- *   embed; {@code submit}, {@code execute}, {@code asExecutorService()}, graceful shutdown.
+ *   embed; {@code submit}, {@code execute}, {@code asExecutorService()}, graceful shutdown. Behind the façade:
+ *   {@code PoolMembers} (the members, the pool's state), {@code PooledLoop} (one member: its loop, its thread,
+ *   its drain), {@code LoopChooser}, {@code Termination}, {@code PoolSettings} (the builder's values and
+ *   checks), {@code JvmShutdownHook}.
  *   <li>{@link io.loopbridge.bridge.Bridge}: the doors. From any thread into a loop:
  *   {@code runCoroutineThreadsafe} and {@code callSoonThreadsafe} → {@code CompletableFuture};
  *   {@code toCompletableFuture(loopFuture)}. From a coroutine out to threads and other loops:

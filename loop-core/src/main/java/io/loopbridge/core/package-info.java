@@ -6,9 +6,11 @@
  * <ol>
  *   <li>{@link io.loopbridge.core.Aio}: the module-level functions ({@code run}, {@code sleep},
  *   {@code gather}, {@code wait}, {@code waitFor}, timeouts, task groups) — where a user starts.
- *   <li>{@link io.loopbridge.core.EventLoop}: the loop. {@code runOnce} is the only place callbacks are called:
- *   wait if idle, take the thread-safe submissions ({@code Inbox}), then the due timers ({@code TimerQueue}),
- *   then run what is ready.
+ *   <li>{@link io.loopbridge.core.EventLoop}: the loop's public façade, each job behind it a class of its own:
+ *   {@code Scheduling} (where a handle goes: ready queue, inbox, timer heap); {@code Iteration}, whose
+ *   {@code runOnce} is the only place callbacks are called: wait if idle, take the thread-safe submissions
+ *   ({@code Inbox}), then the due timers ({@code TimerQueue}), then run what is ready; {@code Confinement} (the
+ *   loop's thread and the checks of loop-only methods); {@code LoopClosing} (the close sequence).
  *   <li>{@link io.loopbridge.core.LoopFuture} and {@link io.loopbridge.core.Task}: a future's callbacks are
  *   always scheduled, never run inline; a task is a virtual thread whose steps run on the loop thread, one at
  *   a time ({@code Engine}: the fast engine makes the loop the thread's scheduler; the fallback hands the
