@@ -267,12 +267,6 @@ public final class LoopPool implements Executor, AutoCloseable {
         members.termination.onTermination(Objects.requireNonNull(hook, "hook"));
     }
 
-    void checkAccepting() {
-        if (isShutdown()) {
-            throw rejection("it is shut down");
-        }
-    }
-
     /** A rejection naming this pool, counted. */
     RejectedExecutionException rejection(String why) {
         rejected.increment();
@@ -281,11 +275,7 @@ public final class LoopPool implements Executor, AutoCloseable {
 
     @Override
     public String toString() {
-        return "LoopPool[" + name + ", " + members.size() + " loops" + switch (members.state()) {
-            case RUNNING -> "";
-            case SHUTTING_DOWN -> ", shutting down";
-            case TERMINATED -> ", terminated";
-        } + "]";
+        return "LoopPool[" + name + ", " + members.size() + " loops" + members.state().suffix + "]";
     }
 
     /**

@@ -27,7 +27,16 @@ final class PoolMembers {
      * Each member's own life (SERVING → DRAINING → CANCELLING → STOPPED → closed → TERMINATED, or DEAD) is drawn
      * in PooledLoop.
      */
-    enum State { RUNNING, SHUTTING_DOWN, TERMINATED }
+    enum State {
+        RUNNING(""), SHUTTING_DOWN(", shutting down"), TERMINATED(", terminated");
+
+        /** How the pool's {@code toString()} shows it. */
+        final String suffix;
+
+        State(String suffix) {
+            this.suffix = suffix;
+        }
+    }
 
     private final LoopPool pool;
     private final Consumer<EventLoop.Builder> loopDefaults;
@@ -102,8 +111,15 @@ final class PoolMembers {
 
     /** The member for the next piece of work, by the pool's chooser; a rejection if the pool is shut down. */
     PooledLoop next() {
-        pool.checkAccepting();
+        checkAccepting();
         return choose(chooser);
+    }
+
+    /** A rejection if the pool is shut down. Any thread. */
+    void checkAccepting() {
+        if (state != State.RUNNING) {
+            throw pool.rejection("it is shut down");
+        }
     }
 
     /** Fails on one of the members' threads or coroutines: it must not wait for the pool ({@code close()}). */

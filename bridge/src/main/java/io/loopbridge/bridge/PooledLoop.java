@@ -259,7 +259,7 @@ final class PooledLoop {
      * CALLER_BLOCKS). An admitted submission gives its place back with {@link #taken()}. Any thread.
      */
     void admit() {
-        pool.checkAccepting();
+        group.checkAccepting();
         if (dead) {
             throw pool.rejection("its event loop '" + loop.name() + "' died");
         }
@@ -296,7 +296,7 @@ final class PooledLoop {
         }
         if (pool.isShutdown()) {
             permits.release();
-            pool.checkAccepting();
+            group.checkAccepting();
         }
     }
 
