@@ -65,6 +65,7 @@ public final class DemoServer implements AutoCloseable {
     private DemoServer(DemoConfig config) {
         this.config = config;
         this.transport = config.transport().equals("nio") ? NettyIo.nio() : NettyIo.auto();
+        checkPortFree(config); // before any loop starts: a taken port ends the process with one line, nothing else
         this.pool = LoopPool.builder().name("demo").loops(config.loops()).loopDefaults(b -> b.io(transport))
                 .blockedThreshold(config.blockedThreshold()).build();
         // Listen first (accepting once everything below exists): a taken port fails before anything else starts.
@@ -81,9 +82,7 @@ public final class DemoServer implements AutoCloseable {
                 .bind(config.host(), config.port()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             pool.shutdownGracefully(Duration.ZERO).join();
-            throw new UncheckedIOException(new BindException("cannot listen on " + config.host() + ":" + config.port()
-                    + ": " + bound.cause().getMessage() + " (another process holds the port? choose another with"
-                    + " --port or LOOPBRIDGE_PORT)"));
+            throw cannotListen(config, bound.cause().getMessage());
         }
         this.serverChannel = bound.channel();
         this.legacy = new ThreadPoolExecutor(config.legacyThreads(), config.legacyThreads(), 0, TimeUnit.SECONDS,
@@ -112,6 +111,23 @@ public final class DemoServer implements AutoCloseable {
         this.connections = new Connections(config.maxConnections(), registry);
         this.endpoints = new Endpoints(config, pool, legacy, registry);
         serverChannel.config().setAutoRead(true);
+    }
+
+    /** Binds the address with the JDK and lets it go (port 0 needs no check). */
+    private static void checkPortFree(DemoConfig config) {
+        if (config.port() == 0) {
+            return;
+        }
+        try (java.nio.channels.ServerSocketChannel probe = java.nio.channels.ServerSocketChannel.open()) {
+            probe.bind(new InetSocketAddress(config.host(), config.port()));
+        } catch (java.io.IOException e) {
+            throw cannotListen(config, e.getMessage());
+        }
+    }
+
+    private static UncheckedIOException cannotListen(DemoConfig config, String why) {
+        return new UncheckedIOException(new BindException("cannot listen on " + config.host() + ":" + config.port()
+                + ": " + why + " (another process holds the port? choose another with --port or LOOPBRIDGE_PORT)"));
     }
 
     private void initChannel(SocketChannel ch) {

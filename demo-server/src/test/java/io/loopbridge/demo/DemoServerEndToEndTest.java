@@ -205,6 +205,45 @@ class DemoServerEndToEndTest {
         }
     }
 
+    /**
+     * A connection lives on one loop: its requests are read, served by their coroutines and written there. The
+     * X-Loop header names the loop that wrote each response; the coroutine's own answer names the loop it ran
+     * on; pipelined requests on one connection all come back from that loop, in request order.
+     */
+    @Test
+    void eachConnectionsRequestsAreReadServedAndWrittenOnItsOwnLoopInRequestOrder() throws Exception {
+        java.util.Set<String> loops = new java.util.HashSet<>();
+        for (int i = 0; i < 4; i++) {
+            try (RawHttp c = new RawHttp(server.port)) {
+                c.send(RawHttp.get("/sleep?ms=100") + RawHttp.get("/sleep?ms=1") + RawHttp.get("/healthz"));
+                RawHttp.Reply slow = c.read();
+                RawHttp.Reply fast = c.read();
+                RawHttp.Reply health = c.read();
+                String loop = slow.header(HttpHandler.LOOP_HEADER);
+                assertThat(loop).matches("demo-loop-\\d+");
+                assertThat(slow.body()).contains("\"slept_ms\":100").contains("\"loop\":\"" + loop + "\"");
+                assertThat(fast.body()).contains("\"slept_ms\":1,").contains("\"loop\":\"" + loop + "\"");
+                assertThat(fast.header(HttpHandler.LOOP_HEADER)).isEqualTo(loop);
+                assertThat(health.header(HttpHandler.LOOP_HEADER)).isEqualTo(loop);
+                assertThat(health.body()).contains("\"status\":\"ok\"");
+                loops.add(loop);
+            }
+        }
+        assertThat(loops).as("connections are spread over the pool's loops").containsExactlyInAnyOrder("demo-loop-0",
+                "demo-loop-1");
+    }
+
+    @Test
+    void metricsCountEachLoopsChannelsAndIoTime() throws Exception {
+        try (RawHttp c = new RawHttp(server.port)) {
+            assertThat(c.send(RawHttp.get("/sleep?ms=1")).read().status()).isEqualTo(200);
+            String metrics = server.get("/metrics").body();
+            assertThat(PrometheusText.sum(metrics, "loopbridge_loop_channels"))
+                    .as("the listening channel, this connection and the scrape's").isGreaterThanOrEqualTo(3);
+            assertThat(PrometheusText.sum(metrics, "loopbridge_loop_io_busy_seconds_total")).isPositive();
+        }
+    }
+
     @Test
     void headOnAGetEndpointAnswersItsHeadersWithoutABody() throws Exception {
         try (RawHttp c = new RawHttp(server.port)) {
