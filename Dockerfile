@@ -5,6 +5,7 @@ COPY pom.xml .
 COPY loop-core/pom.xml loop-core/
 COPY bridge/pom.xml bridge/
 COPY metrics/pom.xml metrics/
+COPY netty/pom.xml netty/
 COPY demo-server/pom.xml demo-server/
 COPY benchmarks/pom.xml benchmarks/
 COPY stress/pom.xml stress/

@@ -6,21 +6,19 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
- * The server's open connections and the requests in flight on them: the connection limit, the timeout and
- * refusal counters, and the graceful drain on shutdown.
+ * The server's open connections: the connection limit, the timeout and refusal counters, and the graceful
+ * drain on shutdown, which asks each connection's {@link HttpHandler} on the connection's own loop.
  */
 final class Connections {
     private final ChannelGroup open = new DefaultChannelGroup("demo-connections", GlobalEventExecutor.INSTANCE);
-    private final Set<CompletableFuture<Response>> inFlight = ConcurrentHashMap.newKeySet();
-    private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private final int max;
     private final Counter refused;
     private final Counter timedOut;
@@ -36,8 +34,11 @@ final class Connections {
                 .description("connections closed by --idle-timeout-ms or --request-timeout-ms").register(registry);
     }
 
-    /** Takes a new connection, or closes it at once (and counts it) when the limit is reached or draining. */
-    boolean admit(Channel ch) {
+    /**
+     * Takes a new connection, or closes it at once (and counts it) when the limit is reached or draining.
+     * Synchronised with {@link #drain()}: a connection is either refused or seen by the drain.
+     */
+    synchronized boolean admit(Channel ch) {
         if (draining || open.size() >= max) {
             refused.increment();
             ch.close();
@@ -55,44 +56,39 @@ final class Connections {
         return draining;
     }
 
-    /** Tracks a request's answer until its response has been handed to the connection ({@code written}). */
-    void track(CompletableFuture<Response> answer, CompletableFuture<?> written) {
-        inFlight.add(answer);
-        written.whenComplete((v, e) -> {
-            inFlight.remove(answer);
-            if (draining && inFlight.isEmpty()) {
-                drained.complete(null);
-            }
-        });
-    }
-
     /**
-     * Starts the drain (accepting has stopped): every later response says {@code Connection: close}, and
-     * connections with no request in progress are closed now. Completes when no request is in flight.
+     * Starts the drain (accepting has stopped): connections with no request in progress are closed now, the
+     * others close after their last answer ({@code Connection: close}). Completes when no request read is
+     * still unwritten.
      */
     CompletableFuture<Void> drain() {
-        draining = true;
-        for (Channel ch : open) {
-            HttpHandler handler = ch.pipeline().get(HttpHandler.class);
-            if (handler != null) {
-                ch.eventLoop().execute(handler::closeIfIdle);
-            }
+        List<CompletableFuture<Void>> each;
+        synchronized (this) {
+            draining = true;
+            each = onEachConnection(HttpHandler::drain);
         }
-        if (inFlight.isEmpty()) {
-            drained.complete(null);
-        }
-        return drained;
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new));
     }
 
     /** The grace period is over: answers every request still in flight with 503; returns how many. */
     int abortInFlight() {
         int n = 0;
-        for (CompletableFuture<Response> answer : inFlight) {
-            if (answer.complete(Response.json(HttpResponseStatus.SERVICE_UNAVAILABLE, Map.of("error",
-                    "shutting down: the server's grace period (--grace-ms) ended before this request finished")))) {
-                n++;
-            }
+        for (CompletableFuture<Integer> answered : onEachConnection(h -> CompletableFuture.completedFuture(h.abort()))) {
+            Integer each = answered.join();
+            n += each == null ? 0 : each;
         }
         return n;
+    }
+
+    /** Runs {@code action} on each open connection's loop, with its handler. */
+    private <T> List<CompletableFuture<T>> onEachConnection(Function<HttpHandler, CompletableFuture<T>> action) {
+        List<CompletableFuture<T>> results = new ArrayList<>();
+        for (Channel ch : open) {
+            results.add(CompletableFuture.supplyAsync(() -> {
+                HttpHandler handler = ch.pipeline().get(HttpHandler.class);
+                return handler == null ? CompletableFuture.<T>completedFuture(null) : action.apply(handler);
+            }, ch.eventLoop()).thenCompose(Function.identity()));
+        }
+        return results;
     }
 }

@@ -13,6 +13,7 @@ record DemoConfig(
         String host,
         int port,
         int loops,
+        String transport,
         int legacyThreads,
         int maxSleepMs,
         int maxFanout,
@@ -34,6 +35,8 @@ record DemoConfig(
         OPTIONS.put("port", new String[] {"8080", "port to listen on (0: any free port)"});
         OPTIONS.put("loops", new String[] {String.valueOf(Runtime.getRuntime().availableProcessors()),
                 "event loops in the pool"});
+        OPTIONS.put("transport", new String[] {"auto",
+                "the loops' Netty transport: auto (epoll, else io_uring, else nio) or nio"});
         OPTIONS.put("legacy-threads", new String[] {"16", "blocking workers of the legacy thread pool"});
         OPTIONS.put("max-sleep-ms", new String[] {"60000", "largest ms accepted by /sleep, /fanout, /legacy"});
         OPTIONS.put("max-fanout", new String[] {"10000", "largest n accepted by /fanout"});
@@ -99,6 +102,7 @@ record DemoConfig(
                 values.get("host"),
                 intIn(values, "port", 0, 65535),
                 intIn(values, "loops", 1, 1024),
+                oneOf(values, "transport", "auto", "nio"),
                 intIn(values, "legacy-threads", 1, 4096),
                 intIn(values, "max-sleep-ms", 0, 3_600_000),
                 intIn(values, "max-fanout", 1, 1_000_000),
@@ -125,6 +129,15 @@ record DemoConfig(
         }
         throw new IllegalArgumentException("--" + name + " must be an integer in [" + min + ", " + max + "], got '"
                 + v + "'");
+    }
+
+    private static String oneOf(Map<String, String> values, String name, String... allowed) {
+        String v = values.get(name).trim().toLowerCase(Locale.ROOT);
+        if (!java.util.List.of(allowed).contains(v)) {
+            throw new IllegalArgumentException("--" + name + " must be one of " + String.join(", ", allowed) + ", got '"
+                    + v + "'");
+        }
+        return v;
     }
 
     private static boolean bool(Map<String, String> values, String name) {

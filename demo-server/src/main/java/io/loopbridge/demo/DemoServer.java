@@ -3,6 +3,7 @@ package io.loopbridge.demo;
 import io.loopbridge.bridge.LoopPool;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.metrics.LoopPoolMetrics;
+import io.loopbridge.netty.NettyIo;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -16,11 +17,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
@@ -33,6 +30,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -44,18 +42,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The demo: a Netty HTTP/1.1 server whose work runs as coroutines on an embedded {@link LoopPool}, with a
- * "legacy" blocking thread pool submitting coroutines through the bridge and Prometheus metrics at /metrics.
+ * The demo: a Netty HTTP/1.1 server whose channels live on the loops of an embedded {@link LoopPool} (each loop
+ * drives its Netty I/O), so a request is read, served by a coroutine and answered on one loop thread. A "legacy"
+ * blocking thread pool submits coroutines through the bridge, and Prometheus metrics are served at /metrics.
  */
 public final class DemoServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DemoServer.class);
+    /** After the grace period: how long the 503 answers may take to be written before the connections close. */
+    private static final Duration ABORT_WRITE_BOUND = Duration.ofSeconds(5);
 
     private final DemoConfig config;
+    private final NettyIo transport;
     private final LoopPool pool;
     private final ThreadPoolExecutor legacy;
     private final PrometheusMeterRegistry registry;
     private final LoopPoolMetrics poolMetrics;
-    private final EventLoopGroup io;
     private final Connections connections;
     private final Endpoints endpoints;
     private final Channel serverChannel;
@@ -63,11 +64,14 @@ public final class DemoServer implements AutoCloseable {
 
     private DemoServer(DemoConfig config) {
         this.config = config;
-        // Listen first (accepting once everything below exists): a taken port fails before anything starts.
-        this.io = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.transport = config.transport().equals("nio") ? NettyIo.nio() : NettyIo.auto();
+        checkPortFree(config); // before any loop starts: a taken port ends the process with one line, nothing else
+        this.pool = LoopPool.builder().name("demo").loops(config.loops()).loopDefaults(b -> b.io(transport))
+                .blockedThreshold(config.blockedThreshold()).build();
+        // Listen first (accepting once everything below exists): a taken port fails before anything else starts.
         ChannelFuture bound = new ServerBootstrap()
-                .group(io)
-                .channel(NioServerSocketChannel.class)
+                .group(NettyIo.group(pool)) // the listening channel and every connection live on the pool's loops
+                .channel(transport.serverChannelType())
                 .option(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -77,14 +81,10 @@ public final class DemoServer implements AutoCloseable {
                 })
                 .bind(config.host(), config.port()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
-            io.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
-            throw new UncheckedIOException(new BindException("cannot listen on " + config.host() + ":" + config.port()
-                    + ": " + bound.cause().getMessage() + " (another process holds the port? choose another with"
-                    + " --port or LOOPBRIDGE_PORT)"));
+            pool.shutdownGracefully(Duration.ZERO).join();
+            throw cannotListen(config, bound.cause().getMessage());
         }
         this.serverChannel = bound.channel();
-        this.pool = LoopPool.builder().name("demo").loops(config.loops())
-                .blockedThreshold(config.blockedThreshold()).build();
         this.legacy = new ThreadPoolExecutor(config.legacyThreads(), config.legacyThreads(), 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemonThreads("legacy-worker-"));
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -111,6 +111,23 @@ public final class DemoServer implements AutoCloseable {
         this.connections = new Connections(config.maxConnections(), registry);
         this.endpoints = new Endpoints(config, pool, legacy, registry);
         serverChannel.config().setAutoRead(true);
+    }
+
+    /** Binds the address with the JDK and lets it go (port 0 needs no check). */
+    private static void checkPortFree(DemoConfig config) {
+        if (config.port() == 0) {
+            return;
+        }
+        try (java.nio.channels.ServerSocketChannel probe = java.nio.channels.ServerSocketChannel.open()) {
+            probe.bind(new InetSocketAddress(config.host(), config.port()));
+        } catch (java.io.IOException e) {
+            throw cannotListen(config, e.getMessage());
+        }
+    }
+
+    private static UncheckedIOException cannotListen(DemoConfig config, String why) {
+        return new UncheckedIOException(new BindException("cannot listen on " + config.host() + ":" + config.port()
+                + ": " + why + " (another process holds the port? choose another with --port or LOOPBRIDGE_PORT)"));
     }
 
     private void initChannel(SocketChannel ch) {
@@ -143,10 +160,16 @@ public final class DemoServer implements AutoCloseable {
         return pool;
     }
 
+    /** The Netty transport the pool's loops drive ({@code epoll}, {@code io_uring} or {@code nio}). */
+    public String transport() {
+        return transport.name();
+    }
+
     /**
-     * Graceful shutdown: stop accepting, close idle connections, answer every further response with
-     * {@code Connection: close}, and return as soon as no request is in flight; at the end of the grace period,
-     * answer what is still running with 503. Then shut the pool, the legacy pool and the I/O threads down.
+     * Graceful shutdown: stop accepting, close idle connections, let in-flight requests finish and be written
+     * (each connection's last answer says {@code Connection: close}), and go on as soon as none is left; at the
+     * end of the grace period, answer what is still running with 503. Then shut the pool down (which closes what
+     * connections are left) and the legacy pool.
      */
     @Override
     public void close() {
@@ -155,22 +178,26 @@ public final class DemoServer implements AutoCloseable {
         }
         closed = true;
         serverChannel.close().syncUninterruptibly();
+        CompletableFuture<Void> drained = connections.drain();
         try {
-            connections.drain().get(config.grace().toNanos(), TimeUnit.NANOSECONDS);
+            drained.get(config.grace().toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             log.warn("grace period ({} ms) over: answered {} unfinished requests with 503", config.grace().toMillis(),
                     connections.abortInFlight());
+            try {
+                drained.get(ABORT_WRITE_BOUND.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException slowClients) {
+                log.warn("503 answers not written within {} ms (clients not reading); closing their connections",
+                        ABORT_WRITE_BOUND.toMillis());
+            } catch (InterruptedException | ExecutionException e2) {
+                throw new IllegalStateException("waiting for the 503 answers to be written", e2);
+            }
         } catch (InterruptedException | ExecutionException e) {
             throw new IllegalStateException("waiting for in-flight requests", e);
         }
-        stop();
-    }
-
-    private void stop() {
         pool.shutdownGracefully(Duration.ZERO).join();
         legacy.shutdownNow();
         poolMetrics.close();
-        io.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         registry.close();
     }
 
@@ -204,9 +231,10 @@ public final class DemoServer implements AutoCloseable {
             System.exit(1);
             return;
         }
-        log.info("loopbridge demo listening on http://{}:{} with {} loops, {} coroutine engine (try /sleep?ms=100,"
-                        + " /fanout?n=1000&ms=50, POST /legacy?jobs=100&ms=20, /metrics, /debug/tasks, /healthz)",
-                config.host(), server.port(), server.pool.loops().size(), EventLoop.coroutineEngine());
+        log.info("loopbridge demo listening on http://{}:{} with {} loops ({} I/O), {} coroutine engine (try"
+                        + " /sleep?ms=100, /fanout?n=1000&ms=50, POST /legacy?jobs=100&ms=20, /metrics, /debug/tasks,"
+                        + " /healthz)", config.host(), server.port(), server.pool.loops().size(), server.transport(),
+                EventLoop.coroutineEngine());
         // SIGTERM/SIGINT: shut down gracefully and exit 0 (a plain shutdown hook would exit 143).
         CountDownLatch stop = new CountDownLatch(1);
         for (String sig : new String[] {"TERM", "INT"}) {

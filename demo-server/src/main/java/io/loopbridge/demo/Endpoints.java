@@ -21,14 +21,26 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The demo's endpoints. Each returns a CompletableFuture of its response and never blocks the Netty I/O
- * thread: coroutines run on the pool's loops, blocking work on the legacy pool.
+ * The demo's endpoints. Each request becomes an {@link Answer}: a response at once (health, metrics, errors),
+ * or a coroutine that the connection's handler starts on the connection's own loop. Nothing here blocks a loop
+ * except /debug/block, on purpose; blocking work runs on the legacy pool.
  */
 final class Endpoints {
     private final DemoConfig config;
     private final LoopPool pool;
     private final ExecutorService legacy;
     private final PrometheusMeterRegistry registry;
+
+    /** What the handler does with a request. */
+    sealed interface Answer {
+        /** Answer at once, in the handler. */
+        record Now(Response response) implements Answer {
+        }
+
+        /** Start this coroutine on the connection's loop; its result is the response. */
+        record Later(Coroutine<Response> coroutine) implements Answer {
+        }
+    }
 
     Endpoints(DemoConfig config, LoopPool pool, ExecutorService legacy, PrometheusMeterRegistry registry) {
         this.config = config;
@@ -37,7 +49,8 @@ final class Endpoints {
         this.registry = registry;
     }
 
-    CompletableFuture<Response> handle(HttpMethod method, String uri, InetAddress client) {
+    /** The answer to one request; bad input throws {@link HttpException}. */
+    Answer handle(HttpMethod method, String uri, InetAddress client) {
         QueryStringDecoder q = new QueryStringDecoder(uri);
         String path = q.path();
         return switch (path) {
@@ -55,13 +68,13 @@ final class Endpoints {
             }
             case "/metrics" -> {
                 requireMethod(method, HttpMethod.GET);
-                yield CompletableFuture.completedFuture(new Response(HttpResponseStatus.OK,
-                        "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+                yield new Answer.Now(new Response(HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",
+                        registry.scrape()));
             }
             case "/debug/tasks" -> {
                 requireMethod(method, HttpMethod.GET);
                 requireDebugClient(path, client);
-                yield debugTasks();
+                yield new Answer.Later(this::debugTasks);
             }
             case "/debug/block" -> {
                 requireMethod(method, HttpMethod.POST);
@@ -70,16 +83,16 @@ final class Endpoints {
             }
             case "/healthz" -> {
                 requireMethod(method, HttpMethod.GET);
-                yield CompletableFuture.completedFuture(health());
+                yield new Answer.Now(health());
             }
             default -> throw HttpException.of(HttpResponseStatus.NOT_FOUND, "no such path: " + path);
         };
     }
 
-    /** A coroutine awaits a sleep on a pool loop: thousands of these are held by a few threads. */
-    private CompletableFuture<Response> sleep(int ms) {
+    /** A coroutine awaits a sleep on the connection's loop: thousands of these are held by a few threads. */
+    private static Answer sleep(int ms) {
         long t0 = System.nanoTime();
-        return pool.submit(() -> {
+        return new Answer.Later(() -> {
             Aio.sleep(Duration.ofMillis(ms));
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("slept_ms", ms);
@@ -91,9 +104,9 @@ final class Endpoints {
     }
 
     /** A coroutine gathers n children that each sleep ms: the total stays near ms, not n × ms. */
-    private CompletableFuture<Response> fanout(int n, int ms) {
+    private static Answer fanout(int n, int ms) {
         long t0 = System.nanoTime();
-        return pool.submit(() -> {
+        return new Answer.Later(() -> {
             List<Coroutine<Long>> children = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 children.add(() -> {
@@ -115,27 +128,29 @@ final class Endpoints {
     }
 
     /**
-     * The legacy pattern: blocking workers of an ordinary thread pool each submit a coroutine with
-     * runCoroutineThreadsafe and block on the CompletableFuture. The HTTP thread waits for none of them.
+     * The legacy pattern, and the one request that crosses threads on purpose: blocking workers of an ordinary
+     * thread pool each submit a coroutine to a pool loop with runCoroutineThreadsafe and block on the
+     * CompletableFuture. The request's own coroutine awaits them all without blocking its loop.
      */
-    private CompletableFuture<Response> legacy(int jobs, int ms) {
+    private Answer legacy(int jobs, int ms) {
         long t0 = System.nanoTime();
-        List<CompletableFuture<String>> results = new ArrayList<>(jobs);
-        for (int i = 0; i < jobs; i++) {
-            EventLoop loop = pool.next();
-            results.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    // A legacy worker: blocks its own thread, never the loop's.
-                    return Bridge.runCoroutineThreadsafe(() -> {
-                        Aio.sleep(Duration.ofMillis(ms));
-                        return Aio.getRunningLoop().name();
-                    }, loop).get();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, legacy));
-        }
-        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> {
+        return new Answer.Later(() -> {
+            List<CompletableFuture<String>> results = new ArrayList<>(jobs);
+            for (int i = 0; i < jobs; i++) {
+                EventLoop loop = pool.next();
+                results.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        // A legacy worker: blocks its own thread, never the loop's.
+                        return Bridge.runCoroutineThreadsafe(() -> {
+                            Aio.sleep(Duration.ofMillis(ms));
+                            return Aio.getRunningLoop().name();
+                        }, loop).get();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, legacy));
+            }
+            Bridge.wrapFuture(CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))).await();
             Map<String, Integer> perLoop = new LinkedHashMap<>();
             for (CompletableFuture<String> r : results) {
                 perLoop.merge(r.join(), 1, Integer::sum);
@@ -150,14 +165,21 @@ final class Endpoints {
         });
     }
 
-    /** Every pending task of every loop, like aiomonitor: asked of each loop on its own thread. */
-    private CompletableFuture<Response> debugTasks() {
+    /**
+     * Every pending task of every loop, like aiomonitor: asked of each loop on its own thread. The request's own
+     * task is left out.
+     */
+    private Response debugTasks() throws Exception {
+        Task<?> self = Aio.currentTask();
         List<CompletableFuture<Map<String, Object>>> perLoop = new ArrayList<>();
         for (EventLoop loop : pool.loops()) {
             perLoop.add(Bridge.callSoonThreadsafe(loop, () -> {
                 List<Object> tasks = new ArrayList<>();
                 long now = loop.time();
                 for (Task<?> t : loop.allTasks()) {
+                    if (t == self) {
+                        continue;
+                    }
                     Map<String, Object> info = new LinkedHashMap<>();
                     info.put("name", t.getName());
                     info.put("state", t.toString());
@@ -175,19 +197,20 @@ final class Endpoints {
                 return m;
             }));
         }
-        return CompletableFuture.allOf(perLoop.toArray(CompletableFuture[]::new))
-                .thenApply(v -> Response.json(Map.of("loops", perLoop.stream().map(CompletableFuture::join).toList())));
+        Bridge.wrapFuture(CompletableFuture.allOf(perLoop.toArray(CompletableFuture[]::new))).await();
+        return Response.json(Map.of("loops", perLoop.stream().map(CompletableFuture::join).toList()));
     }
 
     /**
-     * A demonstration of the pool's blocked-loop watchdog, and what the watchdog is there to catch: one
-     * callback busy-waits on a loop for {@code ms} (the mistake of blocking a loop, made on purpose). While it
-     * spins past {@code --blocked-threshold-ms}, the log shows the loop's stack and {@code /healthz} answers
-     * 503 naming the loop. A POST, for loopback clients only, like {@code /debug/tasks}.
+     * A demonstration of the pool's blocked-loop watchdog, and what the watchdog is there to catch: the
+     * request's coroutine busy-waits for {@code ms} on the loop its connection lives on (the mistake of blocking
+     * a loop, made on purpose; that loop's other connections wait meanwhile). While it spins past
+     * {@code --blocked-threshold-ms}, the log shows its stack and {@code /healthz} (asked on a connection of
+     * another loop) answers 503 naming the loop. A POST, for loopback clients only, like {@code /debug/tasks}.
      */
-    private CompletableFuture<Response> debugBlock(int ms) {
-        EventLoop loop = pool.next();
-        return Bridge.callSoonThreadsafe(loop, () -> {
+    private static Answer debugBlock(int ms) {
+        return new Answer.Later(() -> {
+            EventLoop loop = Aio.getRunningLoop();
             long t0 = System.nanoTime();
             long nanos = TimeUnit.MILLISECONDS.toNanos(ms);
             while (System.nanoTime() - t0 < nanos) {

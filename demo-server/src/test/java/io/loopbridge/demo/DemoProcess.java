@@ -62,7 +62,7 @@ final class DemoProcess implements AutoCloseable {
     private static List<String> command(String... args) {
         String java = ProcessHandle.current().info().command().orElseThrow();
         List<String> cmd = new ArrayList<>(List.of(java, "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-Xmx512m",
+                "--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), DemoServer.class.getName()));
         cmd.addAll(List.of(args));
         return cmd;

@@ -107,30 +107,43 @@ class DemoServerEndToEndTest {
         assertThat(r.body()).contains("\"status\":\"ok\"").contains("\"loops\":2");
     }
 
+    /**
+     * /debug/block blocks the loop its connection lives on (X-Loop names it); /healthz, asked on a connection of
+     * the other loop, answers 503 naming the blocked loop while the watchdog sees it, and 200 again after.
+     */
     @Test
     void healthzAnswers503NamingABlockedLoopWhileTheWatchdogSeesItBlocked() throws Exception {
-        CompletableFuture<HttpResponse<String>> block = server.http.sendAsync(HttpRequest.newBuilder(
-                server.uri("/debug/block?ms=2000")).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> health = server.get("/healthz");
-        while (health.statusCode() == 200 && !block.isDone()) {
-            health = server.get("/healthz"); // bounded by the block's 2 s: the watchdog reports after 200 ms
+        try (RawHttp blocker = new RawHttp(server.port)) {
+            String blockedLoop = blocker.send(RawHttp.get("/healthz")).read().header(HttpHandler.LOOP_HEADER);
+            RawHttp other = new RawHttp(server.port);
+            for (int i = 0; i < 10 && blockedLoop.equals(other.send(RawHttp.get("/healthz")).read()
+                    .header(HttpHandler.LOOP_HEADER)); i++) {
+                other.close(); // bounded: round robin puts the next connection on the other loop
+                other = new RawHttp(server.port);
+            }
+            try (RawHttp healthConnection = other) {
+                blocker.send(RawHttp.request("POST", "/debug/block?ms=2000"));
+                RawHttp.Reply health = healthConnection.send(RawHttp.get("/healthz")).read();
+                while (health.status() == 200 && !blocker.answeredWithin(1)) {
+                    health = healthConnection.send(RawHttp.get("/healthz")).read(); // bounded by the block's 2 s
+                }
+                RawHttp.Reply blocked = blocker.read();
+                assertThat(blocked.status()).isEqualTo(200);
+                assertThat(blocked.body()).contains("\"blocked_loop\":\"" + blockedLoop + "\"");
+                assertThat(number(blocked.body(), "reported_blocked")).isGreaterThanOrEqualTo(1);
+                assertThat(health.status()).as(health.body()).isEqualTo(503);
+                assertThat(health.body()).contains("\"status\":\"unhealthy\"")
+                        .contains("\"blocked\":[{\"loop\":\"" + blockedLoop + "\"");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (healthConnection.send(RawHttp.get("/healthz")).read().status() != 200
+                        && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // bounded poll: the watchdog sees the loop free within its sampling interval
+                }
+                assertThat(healthConnection.send(RawHttp.get("/healthz")).read().status()).isEqualTo(200);
+                assertThat(server.log.toString()).contains("Event loop '" + blockedLoop + "' is blocked")
+                        .contains("lambda$debugBlock");
+            }
         }
-        HttpResponse<String> blocked = block.get(30, TimeUnit.SECONDS);
-        assertThat(blocked.statusCode()).isEqualTo(200);
-        Matcher loop = Pattern.compile("\"blocked_loop\":\"(demo-loop-\\d+)\"").matcher(blocked.body());
-        assertThat(loop.find()).as(blocked.body()).isTrue();
-        assertThat(number(blocked.body(), "reported_blocked")).isGreaterThanOrEqualTo(1);
-        assertThat(health.statusCode()).as(health.body()).isEqualTo(503);
-        assertThat(health.body()).contains("\"status\":\"unhealthy\"")
-                .contains("\"blocked\":[{\"loop\":\"" + loop.group(1) + "\"");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (server.get("/healthz").statusCode() != 200 && System.nanoTime() < deadline) {
-            Thread.onSpinWait(); // bounded poll: the watchdog sees the loop free within its sampling interval
-        }
-        assertThat(server.get("/healthz").statusCode()).isEqualTo(200);
-        assertThat(server.log.toString()).contains("Event loop '" + loop.group(1) + "' is blocked")
-                .contains("lambda$debugBlock");
     }
 
     @ParameterizedTest(name = "{0} {1} -> {2}")
@@ -202,6 +215,45 @@ class DemoServerEndToEndTest {
             assertThat(third.body()).contains("\"status\":\"ok\"");
             assertThat(third.header("connection")).isEqualTo("close");
             assertThat(c.closedByServer()).as("nothing after the Connection: close request's answer").isTrue();
+        }
+    }
+
+    /**
+     * A connection lives on one loop: its requests are read, served by their coroutines and written there. The
+     * X-Loop header names the loop that wrote each response; the coroutine's own answer names the loop it ran
+     * on; pipelined requests on one connection all come back from that loop, in request order.
+     */
+    @Test
+    void eachConnectionsRequestsAreReadServedAndWrittenOnItsOwnLoopInRequestOrder() throws Exception {
+        java.util.Set<String> loops = new java.util.HashSet<>();
+        for (int i = 0; i < 4; i++) {
+            try (RawHttp c = new RawHttp(server.port)) {
+                c.send(RawHttp.get("/sleep?ms=100") + RawHttp.get("/sleep?ms=1") + RawHttp.get("/healthz"));
+                RawHttp.Reply slow = c.read();
+                RawHttp.Reply fast = c.read();
+                RawHttp.Reply health = c.read();
+                String loop = slow.header(HttpHandler.LOOP_HEADER);
+                assertThat(loop).matches("demo-loop-\\d+");
+                assertThat(slow.body()).contains("\"slept_ms\":100").contains("\"loop\":\"" + loop + "\"");
+                assertThat(fast.body()).contains("\"slept_ms\":1,").contains("\"loop\":\"" + loop + "\"");
+                assertThat(fast.header(HttpHandler.LOOP_HEADER)).isEqualTo(loop);
+                assertThat(health.header(HttpHandler.LOOP_HEADER)).isEqualTo(loop);
+                assertThat(health.body()).contains("\"status\":\"ok\"");
+                loops.add(loop);
+            }
+        }
+        assertThat(loops).as("connections are spread over the pool's loops").containsExactlyInAnyOrder("demo-loop-0",
+                "demo-loop-1");
+    }
+
+    @Test
+    void metricsCountEachLoopsChannelsAndIoTime() throws Exception {
+        try (RawHttp c = new RawHttp(server.port)) {
+            assertThat(c.send(RawHttp.get("/sleep?ms=1")).read().status()).isEqualTo(200);
+            String metrics = server.get("/metrics").body();
+            assertThat(PrometheusText.sum(metrics, "loopbridge_loop_channels"))
+                    .as("the listening channel, this connection and the scrape's").isGreaterThanOrEqualTo(3);
+            assertThat(PrometheusText.sum(metrics, "loopbridge_loop_io_busy_seconds_total")).isPositive();
         }
     }
 

@@ -47,6 +47,31 @@ class DemoServerLifecycleTest {
         }
     }
 
+    /**
+     * SIGTERM while two pipelined requests are in flight on one connection: both are answered, in order, the first
+     * keeping the connection open and the last closing it; no response is lost, and the process exits 0.
+     */
+    @Test
+    void sigtermAnswersEveryPipelinedRequestInFlightThenClosesTheConnection() throws Exception {
+        try (DemoProcess server = new DemoProcess("--loops", "2", "--grace-ms", "30000");
+                RawHttp c = new RawHttp(server.port)) {
+            c.send(RawHttp.get("/sleep?ms=1500") + RawHttp.get("/sleep?ms=10"));
+            awaitTask(server);
+            server.sigterm();
+            RawHttp.Reply first = c.read();
+            RawHttp.Reply second = c.read();
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(first.body()).contains("\"slept_ms\":1500");
+            assertThat(first.header("connection")).as("not the connection's last answer").isNotEqualTo("close");
+            assertThat(second.status()).isEqualTo(200);
+            assertThat(second.body()).contains("\"slept_ms\":10,");
+            assertThat(second.header("connection")).isEqualTo("close");
+            assertThat(second.header(HttpHandler.LOOP_HEADER)).isEqualTo(first.header(HttpHandler.LOOP_HEADER));
+            assertThat(c.closedByServer()).isTrue();
+            assertThat(server.awaitExit()).as("exit code; log: " + server.log).isZero();
+        }
+    }
+
     @Test
     void requestsStillRunningAtTheEndOfTheGracePeriodGet503AndOneSummaryLine() throws Exception {
         try (DemoProcess server = new DemoProcess("--loops", "1", "--grace-ms", "500");
