@@ -26,14 +26,14 @@ public class LoopController {
 
     /** A coroutine that awaits a sleep on a loop. */
     @GetMapping("/sleep")
-    public CompletableFuture<String> sleep(@RequestParam(defaultValue = "100") long ms) {
+    public CompletableFuture<String> sleep(@RequestParam(name = "ms", defaultValue = "100") long ms) {
         return pool.submit(() -> Aio.sleep(Duration.ofMillis(ms), "slept " + ms + " ms"));
     }
 
     /** One coroutine gathers {@code n} children that each sleep {@code ms}: about {@code ms} in all, not n times. */
     @GetMapping("/fanout")
-    public CompletableFuture<String> fanout(@RequestParam(defaultValue = "100") int n,
-                                            @RequestParam(defaultValue = "100") long ms) {
+    public CompletableFuture<String> fanout(@RequestParam(name = "n", defaultValue = "100") int n,
+                                            @RequestParam(name = "ms", defaultValue = "100") long ms) {
         return pool.submit(() -> {
             List<Coroutine<Integer>> children = new ArrayList<>();
             for (int i = 0; i < n; i++) {
