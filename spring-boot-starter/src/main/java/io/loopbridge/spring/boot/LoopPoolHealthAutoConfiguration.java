@@ -15,10 +15,10 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = LoopPoolAutoConfiguration.class)
 @ConditionalOnClass(HealthIndicator.class)
-@ConditionalOnEnabledHealthIndicator("looppool")
 public class LoopPoolHealthAutoConfiguration {
     /** The pool's health. */
     @Bean
+    @ConditionalOnEnabledHealthIndicator("looppool") // on the method: evaluated only when the class is there
     @ConditionalOnSingleCandidate(LoopPool.class)
     @ConditionalOnMissingBean(name = "loopPoolHealthIndicator")
     public LoopPoolHealthIndicator loopPoolHealthIndicator(LoopPool pool) {

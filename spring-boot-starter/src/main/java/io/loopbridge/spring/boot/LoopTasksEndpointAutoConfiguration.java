@@ -14,10 +14,10 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = LoopPoolAutoConfiguration.class)
 @ConditionalOnClass(ConditionalOnAvailableEndpoint.class)
-@ConditionalOnAvailableEndpoint(LoopTasksEndpoint.class)
 public class LoopTasksEndpointAutoConfiguration {
     /** The endpoint over the application's pool. */
     @Bean
+    @ConditionalOnAvailableEndpoint(LoopTasksEndpoint.class) // on the method: evaluated only when the class is there
     @ConditionalOnSingleCandidate(LoopPool.class)
     @ConditionalOnMissingBean
     public LoopTasksEndpoint loopTasksEndpoint(LoopPool pool) {
