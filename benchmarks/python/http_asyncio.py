@@ -96,9 +96,8 @@ async def serve(reader, writer):
         writer.close()
 
 
-async def main_async(host, port):
-    server = await asyncio.start_server(serve, host, port, reuse_port=True, backlog=somaxconn(),
-                                        limit=HEAD_LIMIT)
+async def main_async(host, port, handler, limit):
+    server = await asyncio.start_server(handler, host, port, reuse_port=True, backlog=somaxconn(), limit=limit)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -107,12 +106,9 @@ async def main_async(host, port):
         await stop.wait()
 
 
-def run(host, port):
-    asyncio.run(main_async(host, port))
-
-
-def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def serve_in_processes(description, banner, handler, limit):
+    """Parses --host/--port/--procs and serves `handler` (asyncio.start_server's callback) in --procs processes."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--procs", type=int, default=2)
@@ -126,13 +122,12 @@ def main():
                 ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
             except (OSError, AttributeError):
                 pass
-            run(args.host, args.port)
+            asyncio.run(main_async(args.host, args.port, handler, limit))
             os._exit(0)
         children.append(pid)
-    print(f"asyncio listening on http://{args.host}:{args.port} with {args.procs} processes (SO_REUSEPORT)",
-          flush=True)
+    print(f"{banner} listening on {args.host}:{args.port} with {args.procs} processes (SO_REUSEPORT)", flush=True)
     try:
-        run(args.host, args.port)
+        asyncio.run(main_async(args.host, args.port, handler, limit))
     finally:
         for pid in children:
             try:
@@ -140,6 +135,10 @@ def main():
                 os.waitpid(pid, 0)
             except (ProcessLookupError, ChildProcessError):
                 pass
+
+
+def main():
+    serve_in_processes(__doc__.splitlines()[0], "asyncio http", serve, HEAD_LIMIT)
 
 
 if __name__ == "__main__":

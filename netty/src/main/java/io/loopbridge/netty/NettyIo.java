@@ -71,7 +71,7 @@ public final class NettyIo implements LoopIo {
     /**
      * I/O through any Netty 4.2 {@link IoHandlerFactory}, with the TCP channel classes that go with it, e.g.
      * {@code NettyIo.of(EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class)}.
-     * {@code Streams} makes its channels of these classes.
+     * {@link Streams} makes its channels of these classes.
      */
     public static NettyIo of(IoHandlerFactory factory, Class<? extends ServerSocketChannel> serverChannelType,
                              Class<? extends SocketChannel> channelType) {

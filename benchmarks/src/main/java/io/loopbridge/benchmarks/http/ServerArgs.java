@@ -1,10 +1,10 @@
 package io.loopbridge.benchmarks.http;
 
-/** The HTTP peers' few flags: {@code --port N --loops N [--instances N]}, each with a default. */
-final class ServerArgs {
+/** The side-by-side peers' few flags: {@code --port N --loops N [--instances N]}, each with a default. */
+public final class ServerArgs {
     private ServerArgs() {}
 
-    static int intArg(String[] args, String name, int fallback) {
+    public static int intArg(String[] args, String name, int fallback) {
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals(name) && i + 1 < args.length) {
                 return Integer.parseInt(args[i + 1]);
