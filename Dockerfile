@@ -6,9 +6,12 @@ COPY loop-core/pom.xml loop-core/
 COPY bridge/pom.xml bridge/
 COPY metrics/pom.xml metrics/
 COPY netty/pom.xml netty/
+COPY spring-boot-starter/pom.xml spring-boot-starter/
+COPY bom/pom.xml bom/
 COPY demo-server/pom.xml demo-server/
 COPY benchmarks/pom.xml benchmarks/
 COPY stress/pom.xml stress/
+COPY examples/spring-boot/pom.xml examples/spring-boot/
 # 3.8.1: its go-offline skips the reactor's own modules (older ones fail on io.loopbridge:loop-core).
 RUN mvn -B -q -pl demo-server -am org.apache.maven.plugins:maven-dependency-plugin:3.8.1:go-offline
 COPY . .

@@ -18,6 +18,14 @@ public final class LeakRecorder<T> extends ResourceLeakDetector<T> {
         super(resourceType, samplingInterval);
     }
 
+    /**
+     * The constructor Netty's default factory looks for first (its old signature): without it Netty logs an ERROR
+     * with a stack trace, then falls back to the one above. Netty no longer uses {@code maxActive}.
+     */
+    public LeakRecorder(Class<?> resourceType, int samplingInterval, long maxActive) {
+        this(resourceType, samplingInterval);
+    }
+
     /** Reports even if the logger would not show an ERROR. */
     @Override
     protected boolean needReport() {
