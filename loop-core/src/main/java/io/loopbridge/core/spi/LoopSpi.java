@@ -6,7 +6,7 @@ import java.util.function.Function;
 import java.util.function.LongConsumer;
 
 /**
- * What loopbridge's own modules (the bridge and the metrics) need of a loop beyond its public API. Exported
+ * What loopbridge's own modules (the bridge, the metrics and netty) need of a loop beyond its public API. Exported
  * only to them on the module path; on the class path it is visible, but it is not API: it may change in any
  * release.
  *

@@ -4,7 +4,7 @@
  * hook), {@link io.loopbridge.core.spi.IdleStrategy} (the one spin-then-park policy) and
  * {@link io.loopbridge.core.spi.Checks} (argument checks, one message format).
  *
- * <p>Exported only to {@code io.loopbridge.bridge} and {@code io.loopbridge.metrics} on the module path. Not
- * API: it may change in any release.
+ * <p>Exported only to {@code io.loopbridge.bridge}, {@code io.loopbridge.metrics} and {@code io.loopbridge.netty}
+ * on the module path. Not API: it may change in any release.
  */
 package io.loopbridge.core.spi;
