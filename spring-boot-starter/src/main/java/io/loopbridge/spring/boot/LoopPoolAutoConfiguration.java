@@ -22,8 +22,11 @@ public class LoopPoolAutoConfiguration {
     /** Spring Boot's default of {@code spring.lifecycle.timeout-per-shutdown-phase}. */
     static final Duration DEFAULT_PHASE_TIMEOUT = Duration.ofSeconds(30);
 
-    /** The auto-configured pool; its loops start here. */
-    @Bean
+    /**
+     * The auto-configured pool; its loops start here. Its lifecycle bean ends it ({@link LoopPoolLifecycle#destroy}
+     * waits a bounded time), not its own {@code close()}, which would wait for ever for a loop blocked for good.
+     */
+    @Bean(destroyMethod = "")
     @ConditionalOnMissingBean
     public LoopPool loopPool(LoopPoolProperties properties, Environment environment) {
         properties.checkConsistent();
@@ -54,8 +57,10 @@ public class LoopPoolAutoConfiguration {
     @ConditionalOnSingleCandidate(LoopPool.class)
     @ConditionalOnMissingBean
     public LoopPoolLifecycle loopPoolLifecycle(LoopPool pool, LoopPoolProperties properties, Environment environment) {
+        // When destroyed it waits for the cancellation, then a second for the loops to close.
         return new LoopPoolLifecycle(pool, LoopPoolLifecycle.graceWithin(properties.getShutdownGrace(),
-                properties.getCancellationTimeout(), phaseTimeout(environment)));
+                properties.getCancellationTimeout(), phaseTimeout(environment)),
+                properties.getCancellationTimeout().plusSeconds(1));
     }
 
     private static Duration phaseTimeout(Environment environment) {

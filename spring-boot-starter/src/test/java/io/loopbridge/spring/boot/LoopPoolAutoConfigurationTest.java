@@ -65,6 +65,34 @@ class LoopPoolAutoConfigurationTest {
         assertThat(running.get()).isCompletedWithValue("finished");
     }
 
+    /**
+     * A loop blocked for good cannot stop, so the pool cannot terminate; closing the context still returns, after
+     * the cancellation timeout and a second, with a WARN naming the pool. The pool terminates once the loop is free.
+     */
+    @Test
+    void closingTheContextDoesNotHangOnALoopBlockedForGood() throws Exception {
+        CountDownLatch blocking = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<LoopPool> pool = new AtomicReference<>();
+        try (LogCapture log = new LogCapture()) {
+            runner.withPropertyValues("loopbridge.pool.loops=1", "loopbridge.pool.shutdown-grace=0s",
+                    "loopbridge.pool.cancellation-timeout=100ms").run(context -> {
+                        pool.set(context.getBean(LoopPool.class));
+                        Bridge.callSoonThreadsafe(pool.get().loops().getFirst(), () -> {
+                            blocking.countDown();
+                            return release.await(60, TimeUnit.SECONDS); // blocks the loop on purpose
+                        });
+                        assertThat(blocking.await(10, TimeUnit.SECONDS)).isTrue();
+                    });
+            assertThat(pool.get().isTerminated()).as("the pool, while its loop is blocked").isFalse();
+            assertThat(log.text()).contains("LoopPool 'loopbridge' did not terminate within PT1.1S");
+        } finally {
+            release.countDown();
+        }
+        pool.get().terminationFuture().get(10, TimeUnit.SECONDS);
+        assertThat(pool.get().isTerminated()).isTrue();
+    }
+
     @Test
     void thePoolStopsAfterTheWebServerWithinSpringsPhaseTimeout() {
         runner.withPropertyValues("spring.lifecycle.timeout-per-shutdown-phase=3s",
