@@ -51,8 +51,10 @@ public final class NettyEchoServer {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ctx.write(msg, ctx.voidPromise());
             if (!ctx.channel().isWritable()) {
-                ctx.flush();
+                // Reading stops before the flush: a flush that drains the buffer turns reading back on at once
+                // (channelWritabilityChanged runs inside it); stopping after it would stop for good.
                 ctx.channel().config().setAutoRead(false);
+                ctx.flush();
             }
         }
 
