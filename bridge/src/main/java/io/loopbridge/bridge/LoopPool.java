@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
@@ -265,6 +266,15 @@ public final class LoopPool implements Executor, AutoCloseable {
      */
     public void onTermination(Runnable hook) {
         members.termination.onTermination(Objects.requireNonNull(hook, "hook"));
+    }
+
+    /**
+     * Runs {@code hook} with the dead loop and its replacement each time the pool replaces a loop whose thread died
+     * ({@link Builder#replaceDeadLoops}), on the dead loop's thread once the replacement has started: for resources
+     * kept per loop, such as its meters. A hook that throws is logged and the others still run. Any thread.
+     */
+    public void onLoopReplaced(BiConsumer<EventLoop, EventLoop> hook) {
+        members.onLoopReplaced(Objects.requireNonNull(hook, "hook"));
     }
 
     /** A rejection naming this pool, counted. */

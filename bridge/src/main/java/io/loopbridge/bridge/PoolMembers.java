@@ -7,7 +7,11 @@ import io.loopbridge.core.spi.LoopSpi;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The members of a {@link LoopPool} and the pool's life: its slots, every member ever started, the chooser,
@@ -38,6 +42,8 @@ final class PoolMembers {
         }
     }
 
+    private static final Logger log = LoggerFactory.getLogger(LoopPool.class);
+
     private final LoopPool pool;
     private final Consumer<EventLoop.Builder> loopDefaults;
     private final String threadPrefix;
@@ -47,6 +53,8 @@ final class PoolMembers {
     /** The blocked-loop watchdog, or null when switched off. */
     private final BlockedLoopChecker watchdog;
     final Termination termination;
+    /** Told (dead, replacement) each time a dead member is replaced. */
+    private final List<BiConsumer<EventLoop, EventLoop>> replacementHooks = new CopyOnWriteArrayList<>();
 
     /** The current member of each slot; replaced copy-on-write (under this) when a dead member is replaced. */
     private volatile PooledLoop[] slots;
@@ -146,14 +154,33 @@ final class PoolMembers {
         return m;
     }
 
-    /** {@code dead}'s thread died: start a member in its slot, if asked and still RUNNING. Its thread. */
-    synchronized void replace(PooledLoop dead) {
-        if (replaceDeadLoops && state == State.RUNNING) {
+    /**
+     * {@code dead}'s thread died: start a member in its slot, if asked and still RUNNING, then tell the
+     * replacement hooks. Its thread.
+     */
+    void replace(PooledLoop dead) {
+        PooledLoop replacement;
+        synchronized (this) {
+            if (!replaceDeadLoops || state != State.RUNNING) {
+                return;
+            }
             PooledLoop[] ms = slots.clone();
-            ms[dead.index] = newMember(dead.index);
+            replacement = ms[dead.index] = newMember(dead.index);
             slots = ms;
-            ms[dead.index].thread.start();
+            replacement.thread.start();
         }
+        for (BiConsumer<EventLoop, EventLoop> hook : replacementHooks) {
+            try {
+                hook.accept(dead.loop, replacement.loop);
+            } catch (RuntimeException e) {
+                log.warn("replacement hook of pool {} failed", pool.name(), e);
+            }
+        }
+    }
+
+    /** See {@link LoopPool#onLoopReplaced}. */
+    void onLoopReplaced(BiConsumer<EventLoop, EventLoop> hook) {
+        replacementHooks.add(hook);
     }
 
     /**

@@ -11,7 +11,9 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -23,13 +25,14 @@ import java.util.concurrent.TimeUnit;
  * {@value LoopPool#ROUND_TRIP_SAMPLE} chosen at random: read its quantiles, count with {@code submitted}] and
  * {@code loopbridge.pool.loops.dead}.
  *
- * <p>The meters are removed when the pool terminates or on {@link #close()}; a new pool of the same name can be
- * bound afterwards. Thread-safe.
+ * <p>A loop the pool replaces ({@code replaceDeadLoops}) takes its meters along: the dead loop's are removed and
+ * the replacement's bound. The meters are removed when the pool terminates or on {@link #close()}; a new pool of
+ * the same name can be bound afterwards. Thread-safe.
  */
 public final class LoopPoolMetrics implements MeterBinder, AutoCloseable {
     private final LoopPool pool;
     private final Tags tags;
-    private final List<LoopMetrics> loops = new ArrayList<>();
+    private final Map<EventLoop, LoopMetrics> loops = new LinkedHashMap<>();
     private final List<Meter> meters = new ArrayList<>();
     private MeterRegistry registry;
 
@@ -50,9 +53,7 @@ public final class LoopPoolMetrics implements MeterBinder, AutoCloseable {
         }
         this.registry = registry;
         for (EventLoop loop : pool.loops()) {
-            LoopMetrics m = new LoopMetrics(loop, tags);
-            m.bindTo(registry);
-            loops.add(m);
+            bind(loop);
         }
         meters.add(FunctionCounter.builder("loopbridge.bridge.submitted", pool, LoopPool::submittedCount)
                 .description("Submissions to the pool's loops from other threads")
@@ -71,7 +72,25 @@ public final class LoopPoolMetrics implements MeterBinder, AutoCloseable {
                 .tags(tags).register(registry);
         meters.add(roundTrip);
         pool.setRoundTripRecorder(nanos -> roundTrip.record(nanos, TimeUnit.NANOSECONDS));
+        pool.onLoopReplaced(this::replaced);
         pool.onTermination(this::close);
+    }
+
+    private void bind(EventLoop loop) {
+        LoopMetrics m = new LoopMetrics(loop, tags);
+        m.bindTo(registry);
+        loops.put(loop, m);
+    }
+
+    private synchronized void replaced(EventLoop dead, EventLoop replacement) {
+        if (registry == null) {
+            return; // closed
+        }
+        LoopMetrics gone = loops.remove(dead);
+        if (gone != null) {
+            gone.close();
+        }
+        bind(replacement);
     }
 
     /** Removes the pool's meters and stops recording. Idempotent. */
@@ -81,7 +100,7 @@ public final class LoopPoolMetrics implements MeterBinder, AutoCloseable {
             return;
         }
         pool.setRoundTripRecorder(null);
-        loops.forEach(LoopMetrics::close);
+        loops.values().forEach(LoopMetrics::close);
         loops.clear();
         meters.forEach(registry::remove);
         meters.clear();

@@ -2,6 +2,7 @@ package io.loopbridge.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopbridge.bridge.Bridge;
 import io.loopbridge.bridge.LoopPool;
 import io.loopbridge.core.Aio;
 import io.loopbridge.core.EventLoop;
@@ -14,6 +15,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -181,5 +184,39 @@ class LoopPoolMetricsTest {
             assertThat(logs.text()).as("the watchdog's own report").contains(
                     "WARN io.loopbridge.core.BlockedLoopChecker - Event loop 'wd-loop-0' is blocked: one callback");
         }
+    }
+
+    /** A replaced loop's meters go with it and its replacement's arrive: a scrape shows the loops serving. */
+    @Test
+    void aReplacementLoopIsMeteredAndTheDeadOneIsNot() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        try (LoopPool pool = LoopPool.builder().loops(2).name("phoenix").replaceDeadLoops(true)
+                .exceptionHandler((loop, ctx) -> { }).build();
+             LoopPoolMetrics metrics = new LoopPoolMetrics(pool)) {
+            metrics.bindTo(registry);
+            EventLoop doomed = pool.loops().getFirst();
+            Thread doomedThread = Bridge.callSoonThreadsafe(doomed, Thread::currentThread).get(10, TimeUnit.SECONDS);
+            doomed.callSoonThreadsafe(() -> {
+                throw new InternalError("injected");
+            });
+            doomedThread.join(10_000); // the dying thread starts the replacement and tells the hooks before it ends
+            assertThat(doomedThread.isAlive()).isFalse();
+            EventLoop replacement = pool.loops().getFirst();
+            assertThat(replacement).isNotSameAs(doomed);
+            assertThat(Bridge.runCoroutineThreadsafe(() -> 42, replacement).get(10, TimeUnit.SECONDS)).isEqualTo(42);
+            assertThat(loopsTagged(registry)).containsExactlyInAnyOrder(replacement.name(), pool.loops().get(1).name());
+        }
+        assertThat(loopsTagged(registry)).as("after the pool terminated").isEmpty();
+    }
+
+    private static Set<String> loopsTagged(MeterRegistry registry) {
+        Set<String> loops = new TreeSet<>();
+        registry.getMeters().forEach(m -> {
+            String loop = m.getId().getTag("loop");
+            if (loop != null) {
+                loops.add(loop);
+            }
+        });
+        return loops;
     }
 }
