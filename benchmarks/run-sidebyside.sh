@@ -6,19 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Like the build, find JDK 25 without JAVA_HOME.
-unset JAVA_HOME
-JAVA=""
-for release in /usr/lib/jvm/*/release; do
-  if grep -q '^JAVA_VERSION="25' "$release" 2>/dev/null; then
-    JAVA="$(dirname "$release")/bin/java"
-    break
-  fi
-done
-if [ ! -x "$JAVA" ]; then
-  echo "run-sidebyside: no JDK 25 found under /usr/lib/jvm (looked for JAVA_VERSION=\"25 in */release)" >&2
-  exit 1
-fi
+source benchmarks/harness.sh
+find_jdk25 run-sidebyside
 
 # Peak RSS comes from GNU time's -v report (Debian package "time"; the shell's time keyword has no -v).
 if [ ! -x /usr/bin/time ]; then
