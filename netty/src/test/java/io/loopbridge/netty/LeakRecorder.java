@@ -18,6 +18,15 @@ public final class LeakRecorder<T> extends ResourceLeakDetector<T> {
         super(resourceType, samplingInterval);
     }
 
+    /**
+     * The obsolete constructor, which Netty's default factory also looks up when its class loads, and logs an ERROR
+     * with a stack trace if it is missing. Not used.
+     */
+    @SuppressWarnings("deprecation")
+    public LeakRecorder(Class<?> resourceType, int samplingInterval, long maxActive) {
+        super(resourceType, samplingInterval, maxActive);
+    }
+
     /** Reports even if the logger would not show an ERROR. */
     @Override
     protected boolean needReport() {
