@@ -5,13 +5,21 @@ import static io.loopbridge.netty.StreamsTest.port;
 import static io.loopbridge.netty.StreamsTest.s;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopbridge.bridge.LoopPool;
+import io.loopbridge.testing.Waits;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
+import java.io.IOException;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -100,5 +108,64 @@ class StreamsTlsTest {
         });
         assertThat(seen).containsExactly("SSLHandshakeException", "PKIX path building failed", "connections: 0",
                 "still serving\n");
+    }
+
+    /*
+     * async def cb(r, w):
+     *     try: 10000 x (w.write(bytes(64 * 1024)); await w.drain())
+     *     except Exception as e: print('drain:', repr(e))
+     *     try: await r.read(100)
+     *     except Exception as e: print('read:', repr(e))
+     * a client (a thread, blocking sockets) connects, does not read, and resets (SO_LINGER 0, close):
+     * plain -> drain: ConnectionResetError(104, 'Connection reset by peer') read: ConnectionResetError(104, ...)
+     * TLS (ssl=sctx; the client wraps its socket) -> the same: the reset is the error, not the end of the stream
+     */
+    @Test
+    void aPeerThatResetsWhileTheServerWritesFailsItsDrainAndItsReadOverTlsAsWithout() throws Exception {
+        SSLContext jdkClient = SSLContext.getInstance("TLS");
+        jdkClient.init(null, certificate.toTrustManagerFactory().getTrustManagers(), null);
+        List<String> seen = new ArrayList<>();
+        try (LoopPool pool = LoopPool.builder().name("reset-tls").loops(1).loopDefaults(b -> b.io(NettyIo.nio())).build()) {
+            for (boolean tls : new boolean[] {false, true}) {
+                CompletableFuture<StreamWriter> writing = new CompletableFuture<>();
+                AtomicBoolean inDrain = new AtomicBoolean();
+                CompletableFuture<String> outcome = new CompletableFuture<>();
+                try (Server server = Streams.startServer((r, w) -> {
+                    writing.complete(w);
+                    String drained;
+                    try {
+                        for (int i = 0; i < 10_000; i++) {
+                            w.write(new byte[64 * 1024]);
+                            inDrain.set(true);
+                            w.drain();
+                            inDrain.set(false);
+                        }
+                        drained = "drained all";
+                    } catch (IOException e) {
+                        drained = "drain: " + (e.getMessage().equals("Connection lost") ? "Connection lost" : "IOException");
+                    }
+                    String read;
+                    try {
+                        read = "read: '" + s(r.read(100)) + "'";
+                    } catch (IOException e) {
+                        read = "read: IOException";
+                    }
+                    outcome.complete(drained + ", " + read);
+                }, pool, "127.0.0.1", 0, tls ? serverContext : null)) {
+                    Socket raw = new Socket("127.0.0.1", port(server));
+                    if (tls) {
+                        ((SSLSocket) jdkClient.getSocketFactory().createSocket(raw, "127.0.0.1", port(server), false))
+                                .startHandshake();
+                    }
+                    StreamWriter w = Waits.get(writing, "reset-tls");
+                    Waits.awaitTrue(() -> inDrain.get() && !w.channel().isWritable(), "the server suspended in drain");
+                    raw.setSoLinger(true, 0);
+                    raw.close();
+                    seen.add((tls ? "TLS " : "plain ") + Waits.get(outcome, "reset-tls"));
+                    Waits.awaitTrue(() -> server.connectionCount() == 0, "the connection closed");
+                }
+            }
+        }
+        assertThat(seen).containsExactly("plain drain: IOException, read: IOException", "TLS drain: IOException, read: IOException");
     }
 }
