@@ -10,6 +10,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandler;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
@@ -146,6 +149,34 @@ final class StreamProtocol extends ChannelInboundHandlerAdapter implements Strea
             error = unwrap(cause);
         }
         ctx.close();
+    }
+
+    /**
+     * A handler for the head of a TLS connection's pipeline, before the {@code SslHandler}: a write the socket fails
+     * (a reset while sending) becomes the connection's error. Without TLS the writer's void promises report such a
+     * failure to {@link #exceptionCaught}; under TLS the failing writes are the {@code SslHandler}'s own, whose
+     * failures reach no handler, and the connection would end as if the peer had closed it cleanly.
+     */
+    ChannelOutboundHandler socketWriteFailures() {
+        return new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                ChannelPromise p = promise.unvoid();
+                p.addListener(written -> {
+                    if (!written.isSuccess()) {
+                        socketWriteFailed(written.cause());
+                    }
+                });
+                ctx.write(msg, p);
+            }
+        };
+    }
+
+    private void socketWriteFailed(Throwable cause) {
+        Throwable e = unwrap(cause);
+        if (error == null && !connectionLost && !(e instanceof ClosedChannelException)) {
+            error = e; // a write after the channel closed (ClosedChannelException without a cause) is no error
+        }
     }
 
     private static Throwable unwrap(Throwable cause) {

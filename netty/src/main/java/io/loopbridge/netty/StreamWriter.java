@@ -77,8 +77,9 @@ public final class StreamWriter {
      * Waits until the connection can take more: {@code await drain()}. Returns at once while Netty's outbound buffer
      * is under its high water mark; otherwise suspends until it drops under the low one. Inside a coroutine.
      *
-     * @throws Exception the connection's error, if the reader has one; a {@link SocketException} "Connection lost"
-     *         if the connection was closed (by either side); a {@link java.util.concurrent.CancellationException}
+     * @throws Exception the connection's error, if the reader has one (also one it got while the written bytes
+     *         reached the channel); a {@link SocketException} "Connection lost" if the connection was closed (by
+     *         either side) without an error; a {@link java.util.concurrent.CancellationException}
      *         if the task is cancelled while it waits (the stream stays usable)
      */
     public void drain() throws Exception {
@@ -91,6 +92,10 @@ public final class StreamWriter {
             Aio.sleep(Duration.ZERO); // the queued writes (and a close) reach the channel first
         }
         if (closing || protocol.isConnectionLost()) {
+            failure = protocol.reader().exception(); // lost with an error while the writes reached the channel
+            if (failure != null) {
+                throw StreamReader.<RuntimeException>sneaky(failure);
+            }
             throw new SocketException("Connection lost");
         }
         while (!channel.isWritable() && !protocol.isConnectionLost()) {

@@ -99,6 +99,7 @@ public final class Streams {
                     @Override
                     protected void initChannel(Channel ch) {
                         if (sslContext != null) {
+                            ch.pipeline().addLast(protocol.socketWriteFailures());
                             ch.pipeline().addLast(sslContext.newHandler(ch.alloc(), host, port));
                         }
                         ch.pipeline().addLast(protocol);
@@ -189,6 +190,7 @@ public final class Streams {
                         StreamProtocol protocol = new StreamProtocol(loop, new StreamReader(loop, limit), sslContext, server);
                         SslHandler ssl = sslContext == null ? null : sslContext.newHandler(ch.alloc());
                         if (ssl != null) {
+                            ch.pipeline().addLast(protocol.socketWriteFailures());
                             ch.pipeline().addLast(ssl);
                         }
                         ch.pipeline().addLast(protocol);

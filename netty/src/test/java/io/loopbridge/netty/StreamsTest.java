@@ -18,6 +18,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -565,5 +566,31 @@ class StreamsTest {
                 assertThat(s(client.getInputStream().readNBytes(5))).isEqualTo("ping\n");
             }
         }
+    }
+
+    /** The README's Streams example, as written there: an echo server and its client on one loop. */
+    @Test
+    void theReadmeStreamsExampleEchoesALineAndLeavesNoTaskBehind() throws Exception {
+        EventLoop loop = EventLoop.builder().io(NettyIo.nio()).build();
+        String reply = loop.runUntilComplete(() -> {
+            Server server = Streams.startServer((reader, writer) -> {         // a task per connection, on its loop
+                for (byte[] line = reader.readLine(); line.length > 0; line = reader.readLine()) {
+                    writer.write(line);                                       // each line back
+                    writer.drain();                                           // suspends while the peer is slow to read
+                }
+                writer.close();
+            }, "127.0.0.1", 0);                                               // 0: any free port
+            int port = server.addresses().get(0).getPort();
+            Streams.Connection client = Streams.openConnection("127.0.0.1", port);
+            client.writer().write("ping\n".getBytes(StandardCharsets.UTF_8));
+            String answer = new String(client.reader().readLine(), StandardCharsets.UTF_8);   // "ping\n"
+            client.writer().close();
+            server.close();                                                   // stops listening
+            server.waitClosed();                                              // and waits for its connections to close
+            return answer;
+        });
+        assertThat(loop.allTasks()).as("tasks left when the loop closes").isEmpty();
+        loop.close();
+        assertThat(reply).isEqualTo("ping\n");
     }
 }
