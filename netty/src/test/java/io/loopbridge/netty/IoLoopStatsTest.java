@@ -111,6 +111,35 @@ class IoLoopStatsTest {
     }
 
     /**
+     * A busy loop with no channel registered skips the poll (and its system call); a channel makes it poll in every
+     * iteration, and once the channel has gone (and Netty has run its deregistration) it skips again. A Netty task
+     * queued from another thread still gets its poll.
+     */
+    @Test
+    void aLoopWithNoChannelSkipsThePollUntilAChannelOrANettyTaskNeedsIt() throws Exception {
+        IoLoops.run(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            NettyDriver driver = NettyIo.driver(loop);
+            IoLoops.until(() -> !driver.hasWork());
+            assertThat(driver.hasWork()).as("nothing registered, nothing queued").isFalse();
+
+            ChannelFuture registered = new Bootstrap().group(NettyIo.eventLoop(loop)).channel(NettyIo.of(loop).channelType())
+                    .handler(nothing()).register();
+            NettyIo.wrap(registered).await();
+            assertThat(driver.hasWork()).as("a registered channel").isTrue();
+            NettyIo.wrap(registered.channel().close()).await();
+            IoLoops.until(() -> !driver.hasWork());
+            assertThat(registered.channel().isRegistered()).as("deregistered by a Netty task the loop ran").isFalse();
+
+            LoopFuture<Thread> ran = loop.createFuture();
+            Thread.ofPlatform().start(() -> NettyIo.eventLoop(loop).execute(() -> ran.setResult(Thread.currentThread())))
+                    .join();
+            assertThat(ran.await()).isSameAs(loop.thread());
+            return null;
+        });
+    }
+
+    /**
      * A channel handler that blocks the loop's thread in {@code channelRead} (inside the I/O poll, not in a
      * callback) is reported by the watchdog like a blocked callback: a WARN naming the loop, with the handler in
      * the stack. The wait for I/O is not busy time: a loop idle in its selector for many thresholds is not reported.

@@ -18,6 +18,14 @@ public final class LeakRecorder<T> extends ResourceLeakDetector<T> {
         super(resourceType, samplingInterval);
     }
 
+    /**
+     * The constructor Netty's factory also looks up (an obsolete one, logged as an ERROR when absent); it is not
+     * used while the one above exists. {@code maxActive} is ignored, as Netty does.
+     */
+    public LeakRecorder(Class<?> resourceType, int samplingInterval, long maxActive) {
+        this(resourceType, samplingInterval);
+    }
+
     /** Reports even if the logger would not show an ERROR. */
     @Override
     protected boolean needReport() {
