@@ -119,7 +119,8 @@ class DeployFilesTest {
             queried.add(m.group());
         }
         assertThat(queried).contains("loopbridge_loop_busy_seconds_total", "loopbridge_loop_lag_seconds_bucket",
-                "loopbridge_loop_inbox", "loopbridge_loop_tasks_total");
+                "loopbridge_loop_inbox", "loopbridge_loop_tasks_total", "loopbridge_loop_io_busy_seconds_total",
+                "loopbridge_loop_channels");
         try (DemoProcess demo = new DemoProcess("--loops", "1")) {
             demo.get("/sleep?ms=1");
             String scrape = demo.get("/metrics").body();

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A watchdog for blocked loops, after Vert.x's {@code BlockedThreadChecker}: one daemon platform thread
  * samples each watched loop and reports a loop that has been running the same callback or coroutine step
+ * (or, on a loop with I/O, the channel handlers of one poll: {@link io.loopbridge.core.spi.LoopSpi#ioStarted})
  * for longer than a threshold. asyncio has only debug mode's after-the-fact slow-callback warning; this
  * catches the callback while it still blocks, with its stack.
  *

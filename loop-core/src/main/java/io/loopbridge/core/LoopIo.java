@@ -29,7 +29,9 @@ public interface LoopIo {
 
         /**
          * Waits up to {@code timeoutNanos} for I/O or a {@link #wakeUp} ({@code 0}: does not wait; negative: until
-         * woken), then runs the ready I/O callbacks and the I/O layer's own tasks. The bound thread.
+         * woken), then runs the ready I/O callbacks and the I/O layer's own tasks, announcing that span (not the
+         * wait) with {@link io.loopbridge.core.spi.LoopSpi#ioStarted}/{@code ioEnded} so that the blocked-loop
+         * watchdog sees a handler that blocks. The bound thread.
          */
         void poll(long timeoutNanos);
 

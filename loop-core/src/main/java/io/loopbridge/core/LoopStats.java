@@ -29,7 +29,8 @@ public final class LoopStats {
     private final long[] slots = new long[9];
     private volatile LongConsumer lagRecorder;
     /**
-     * Odd while the loop runs a callback or coroutine step, even between them; bumped with an opaque store
+     * Odd while the loop runs a callback or coroutine step (or I/O handlers in a poll: {@link
+     * io.loopbridge.core.spi.LoopSpi#ioStarted}), even between them; bumped with an opaque store
      * on entry and on exit. The watchdog ({@link BlockedLoopChecker}) samples it: the same odd value twice
      * is the same callback still running. Two plain stores per callback, no clock read on the hot path.
      */

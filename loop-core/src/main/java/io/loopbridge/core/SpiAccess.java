@@ -46,6 +46,16 @@ final class SpiAccess implements LoopSpi.Access {
     }
 
     @Override
+    public void ioStarted(EventLoop loop) {
+        loop.stats().stepStarted();
+    }
+
+    @Override
+    public void ioEnded(EventLoop loop) {
+        loop.stats().stepEnded();
+    }
+
+    @Override
     public void setLagRecorder(EventLoop loop, LongConsumer recorder) {
         loop.stats().setLagRecorder(recorder);
     }

@@ -150,7 +150,10 @@ class LoopMetricsTest {
                     .contains("loopbridge_loop_ready{loop=\"prom\"} 0")
                     .contains("loopbridge_loop_inbox{loop=\"prom\"} 0")
                     .contains("loopbridge_loop_timers{loop=\"prom\"} 0")
-                    .contains("loopbridge_loop_tasks_active{loop=\"prom\"} 0");
+                    .contains("loopbridge_loop_tasks_active{loop=\"prom\"} 0")
+                    // the dashboard's I/O panels (deploy/grafana): 0 for a loop without I/O
+                    .contains("loopbridge_loop_io_busy_seconds_total{loop=\"prom\"} 0")
+                    .contains("loopbridge_loop_channels{loop=\"prom\"} 0");
             Promtool.assertLintClean(text);
         }
         loop.close();

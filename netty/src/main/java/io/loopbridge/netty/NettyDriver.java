@@ -8,39 +8,46 @@ import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioIoHandle;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import java.nio.channels.ServerSocketChannel;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A loop's I/O ({@link LoopIo.Driver}) backed by a {@link LoopIoEventLoop}: its {@link #poll} is the Netty loop's
  * {@code run(wait)}, its {@link #wakeUp} the I/O handler's {@code wakeup()}. It wraps the I/O handler to learn
- * three things Netty keeps to itself: which handles are registered (so a busy loop with none skips the poll and
- * its system call), whether someone woke it (a Netty task queued from another thread), and the time spent
- * processing I/O.
+ * what Netty keeps to itself: which handles are registered (counted exactly, so a busy loop with none skips the
+ * poll and its system call, and the metrics' channel gauge is current), whether someone woke it (a Netty task
+ * queued from another thread), and when and for how long it processes I/O (the time for the metrics; the span
+ * for the blocked-loop watchdog, which sees a channel handler that blocks the loop as it sees a callback).
  */
 final class NettyDriver implements LoopIo.Driver {
-    /** Registrations are pruned of invalid ones every this many polls (they are counted, not tracked, otherwise). */
-    private static final int PRUNE_EVERY = 64;
-
     private final EventLoop loop;
     private final NettyIo io;
     private final LoopIoEventLoop netty;
-    /** Registered handles, loop thread only; pruned of closed ones now and then. */
-    private final ArrayList<Registered> registered = new ArrayList<>();
+    /** The registrations not yet cancelled (their handles' channels not yet closed). Loop thread only. */
+    private final Set<Tracked> registered = new HashSet<>();
     /** {@code registered.size()} for other threads (metrics). */
     private volatile int registrations;
-    /** Set by a wake-up from another thread: Netty may have a task queued. Cleared before each poll. */
+    /**
+     * Set by a wake-up from another thread, and when a channel goes (its deregistration may follow as a task
+     * queued from the loop's thread, which wakes nothing): Netty may have a task queued. Cleared before each poll.
+     */
     private volatile boolean woken;
     /** Single writer, the loop's thread. */
     private volatile long ioNanos;
     private Thread owner;
-    private int pollsSincePrune;
+    /** A {@link #poll} is under way. Loop thread only. */
+    private boolean polling;
+    /** The poll is past its wait and processing I/O: the watchdog sees the loop busy. Loop thread only. */
+    private boolean processing;
     private boolean closed;
 
     NettyDriver(EventLoop loop, NettyIo io, IoHandlerFactory factory) {
@@ -58,15 +65,33 @@ final class NettyDriver implements LoopIo.Driver {
         return netty;
     }
 
+    /**
+     * Netty's {@code run}: the I/O handler waits, then processes the ready I/O (running the channels' handlers),
+     * then Netty runs its queued tasks. From the end of the wait to the end of the tasks the loop is busy as in a
+     * callback ({@link LoopSpi#ioStarted}): the handler says when its wait ended by asking whether to report the
+     * time it is about to spend ({@link TimedContext#shouldReportActiveIoTime}).
+     */
     @Override
     public void poll(long timeoutNanos) {
         woken = false;
-        // ManualIoEventLoop.run: -1 does not wait, 0 waits until woken.
-        netty.run(timeoutNanos == 0 ? -1 : timeoutNanos < 0 ? 0 : timeoutNanos);
-        if (++pollsSincePrune >= PRUNE_EVERY) {
-            pollsSincePrune = 0;
-            registered.removeIf(r -> !r.registration().isValid());
-            registrations = registered.size();
+        polling = true;
+        try {
+            // ManualIoEventLoop.run: -1 does not wait, 0 waits until woken.
+            netty.run(timeoutNanos == 0 ? -1 : timeoutNanos < 0 ? 0 : timeoutNanos);
+        } finally {
+            polling = false;
+            if (processing) {
+                processing = false;
+                LoopSpi.ioEnded(loop);
+            }
+        }
+    }
+
+    /** The I/O handler is done waiting and about to process I/O. Loop thread. */
+    private void processingStarts() {
+        if (polling && !processing) {
+            processing = true;
+            LoopSpi.ioStarted(loop);
         }
     }
 
@@ -82,8 +107,8 @@ final class NettyDriver implements LoopIo.Driver {
      */
     @Override
     public void stopAccepting() {
-        for (Registered r : List.copyOf(registered)) {
-            if (r.registration().isValid() && r.handle() instanceof Channel.Unsafe unsafe && isListening(r.handle())) {
+        for (Tracked r : List.copyOf(registered)) {
+            if (r.isValid() && r.handle instanceof Channel.Unsafe unsafe && isListening(r.handle)) {
                 unsafe.close(unsafe.voidPromise());
             }
         }
@@ -102,7 +127,73 @@ final class NettyDriver implements LoopIo.Driver {
         return false;
     }
 
-    private record Registered(IoHandle handle, IoRegistration registration) {
+    /** A new registration of {@code handle}: counted until it is cancelled or its channel closes. Loop thread. */
+    private IoRegistration track(IoHandle handle, IoRegistration registration) {
+        Tracked tracked = new Tracked(handle, registration);
+        registered.add(tracked);
+        registrations = registered.size();
+        if (handle instanceof Channel.Unsafe unsafe) {
+            // io_uring cancels a closed channel's registration itself once its last operation completes, past
+            // this wrapper; the close is when the channel is gone for its user anyway.
+            unsafe.voidPromise().channel().closeFuture().addListener(f -> tracked.gone());
+        }
+        return tracked;
+    }
+
+    /**
+     * A registration as the channel sees it (the I/O handler keeps its own): its first {@link #cancel()}, or its
+     * channel's close, takes it off the count.
+     */
+    private final class Tracked implements IoRegistration {
+        final IoHandle handle;
+        private final IoRegistration delegate;
+        /** Set, on the loop's thread, when it leaves {@link #registered}. */
+        private boolean gone;
+
+        Tracked(IoHandle handle, IoRegistration delegate) {
+            this.handle = handle;
+            this.delegate = delegate;
+        }
+
+        @Override
+        public <T> T attachment() {
+            return delegate.attachment();
+        }
+
+        @Override
+        public long submit(IoOps ops) {
+            return delegate.submit(ops);
+        }
+
+        @Override
+        public boolean isValid() {
+            return delegate.isValid();
+        }
+
+        @Override
+        public boolean cancel() {
+            boolean cancelled = delegate.cancel();
+            gone();
+            return cancelled;
+        }
+
+        /** Off the count, once: now on the loop's thread (or one of its coroutines), else as a Netty task. */
+        void gone() {
+            if (!netty.inEventLoop()) {
+                try {
+                    netty.execute(this::gone);
+                } catch (RejectedExecutionException shutDown) {
+                    // the Netty loop is closing: close() clears the count
+                }
+                return;
+            }
+            if (!gone) {
+                gone = true;
+                registered.remove(this);
+                registrations = registered.size();
+                woken = true;
+            }
+        }
     }
 
     @Override
@@ -191,10 +282,7 @@ final class NettyDriver implements LoopIo.Driver {
 
         @Override
         public IoRegistration register(IoHandle handle) throws Exception {
-            IoRegistration r = delegate.register(handle);
-            registered.add(new Registered(handle, r));
-            registrations = registered.size();
-            return r;
+            return track(handle, delegate.register(handle));
         }
 
         @Override
@@ -228,8 +316,10 @@ final class NettyDriver implements LoopIo.Driver {
             return inner.deadlineNanos();
         }
 
+        /** Asked by every Netty I/O handler right after its wait, before it processes the ready I/O. */
         @Override
         public boolean shouldReportActiveIoTime() {
+            processingStarts();
             return true;
         }
 

@@ -51,6 +51,10 @@ public final class LoopSpi {
         void setLagRecorder(EventLoop loop, LongConsumer recorder);
 
         void stopAccepting(EventLoop loop);
+
+        void ioStarted(EventLoop loop);
+
+        void ioEnded(EventLoop loop);
     }
 
     /** Called once, by loop-core. */
@@ -119,6 +123,22 @@ public final class LoopSpi {
      */
     public static void stopAccepting(EventLoop loop) {
         access().stopAccepting(Objects.requireNonNull(loop, "loop"));
+    }
+
+    /**
+     * The loop's I/O starts running channel handlers (or its own tasks) inside a poll, outside any callback: until
+     * {@link #ioEnded}, the blocked-loop watchdog ({@link io.loopbridge.core.BlockedLoopChecker}) sees the loop as
+     * busy, as during one callback, and reports a handler that blocks it. An opaque store each, no clock read. The
+     * loop's thread, in {@link io.loopbridge.core.LoopIo.Driver#poll} only (never inside a callback), each call
+     * paired with one {@link #ioEnded}.
+     */
+    public static void ioStarted(EventLoop loop) {
+        access().ioStarted(loop);
+    }
+
+    /** The I/O work {@link #ioStarted} announced is over. The loop's thread, in the same poll. */
+    public static void ioEnded(EventLoop loop) {
+        access().ioEnded(loop);
     }
 
     /**
