@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 
-from httpbench import Hog, Server, fmt, free_port, log, median, proc_stat, session_usage, user_args
+from httpbench import Server, fmt, free_port, log, median, proc_stat, run_rounds, session_usage, user_args, write_report
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -221,42 +221,16 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     logdir = os.path.join(args.out, f"echo-{stamp.strftime('%Y%m%d-%H%M%S')}-logs")
     os.makedirs(logdir, exist_ok=True)
-    load_start = os.getloadavg()
-    hog = Hog(args.python) if args.hog else None
-    results = []
-    try:
-        for rnd in range(args.rounds):
-            for row in rows:
-                order = servers[:]
-                shuffle.shuffle(order)
-                for s in order:
-                    r = measure(s, SERVERS[s], row, rnd, args, logdir)
-                    r["round"] = rnd
-                    results.append(r)
-                    if "error" in r:
-                        status = "ERROR " + r["error"]
-                    else:
-                        status = (f"rate {r['rate']:>10,.1f}  CPU {r['cpu_s']:.2f} s  RSS {r['rss_start_mb']:.0f} → "
-                                  f"peak {r['rss_peak_mb']:.0f} MB")
-                    log(f"  round {rnd + 1}/{args.rounds} {row:<8} {s:<10} {status}")
-    finally:
-        if hog:
-            hog.stop()
-    load_end = os.getloadavg()
+    results, load_start, load_end = run_rounds(
+        args, rows, servers, shuffle, lambda s, row, rnd: measure(s, SERVERS[s], row, rnd, args, logdir),
+        lambda r: f"rate {r['rate']:>10,.1f}  CPU {r['cpu_s']:.2f} s  RSS {r['rss_start_mb']:.0f} → "
+                  f"peak {r['rss_peak_mb']:.0f} MB", 8)
     header.append(f"load average (1 min) at start {load_start[0]:.1f}, at end {load_end[0]:.1f}")
-    report = ("\n".join(header) + "\n\n" + table(results, rows, servers, baselines, args.rounds, args) + "\n\n"
-              "Medians over rounds; ratios are this/baseline within each round (rate: higher is better; CPU: lower "
-              "is better). Server CPU is utime+stime of the server's process tree during the measured window (the client "
-              "marks it). RSS growth: peak during the "
-              "measured run minus RSS at its start.")
-    print(report)
-    path = os.path.join(args.out, f"echo-{stamp.strftime('%Y%m%d-%H%M%S')}.json")
-    with open(path, "w") as f:
-        json.dump({"header": header, "seed": seed, "rounds": args.rounds, "quick": args.quick, "hog": args.hog,
-                   "servers": {s: SERVERS[s] for s in servers}, "results": results}, f, indent=1)
-    log(f"\nJSON: {os.path.relpath(path)}; server logs: {os.path.relpath(logdir)}/")
-    if any("error" in r for r in results):
-        sys.exit(1)
+    write_report(args, "echo", stamp, header, table(results, rows, servers, baselines, args.rounds, args),
+                 "Medians over rounds; ratios are this/baseline within each round (rate: higher is better; CPU: lower "
+                 "is better). Server CPU is utime+stime of the server's process tree during the measured window (the "
+                 "client marks it). RSS growth: peak during the measured run minus RSS at its start.",
+                 results, logdir, seed=seed, servers={s: SERVERS[s] for s in servers})
 
 
 if __name__ == "__main__":

@@ -291,6 +291,42 @@ def user_args():
     return " ".join(out)
 
 
+def run_rounds(args, rows, servers, shuffle, measure_one, describe, row_width):
+    """Every row of every round, the servers in a fresh shuffled order each time, under the --hog process if asked;
+    measure_one(server, row, round) gives a result dict (with "error" if the run failed), describe(result) its
+    progress line. Returns the results and the 1-minute load average at the start and at the end."""
+    load_start = os.getloadavg()
+    hog = Hog(args.python) if args.hog else None
+    results = []
+    try:
+        for rnd in range(args.rounds):
+            for row in rows:
+                order = servers[:]
+                shuffle.shuffle(order)
+                for s in order:
+                    r = measure_one(s, row, rnd)
+                    r["round"] = rnd
+                    results.append(r)
+                    status = "ERROR " + r["error"] if "error" in r else describe(r)
+                    log(f"  round {rnd + 1}/{args.rounds} {row:<{row_width}} {s:<10} {status}")
+    finally:
+        if hog:
+            hog.stop()
+    return results, load_start, os.getloadavg()
+
+
+def write_report(args, kind, stamp, header, table_text, legend, results, logdir, **extra):
+    """Prints the table under its header, writes everything to <out>/<kind>-<stamp>.json, exits 1 if a run failed."""
+    print("\n".join(header) + "\n\n" + table_text + "\n\n" + legend)
+    path = os.path.join(args.out, f"{kind}-{stamp.strftime('%Y%m%d-%H%M%S')}.json")
+    with open(path, "w") as f:
+        json.dump({"header": header, "rounds": args.rounds, "quick": args.quick, "hog": args.hog, **extra,
+                   "results": results}, f, indent=1)
+    log(f"\nJSON: {os.path.relpath(path)}; server logs: {os.path.relpath(logdir)}/")
+    if any("error" in r for r in results):
+        sys.exit(1)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--java", required=True)
@@ -362,49 +398,25 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     logdir = os.path.join(args.out, f"http-{stamp.strftime('%Y%m%d-%H%M%S')}-logs")
     os.makedirs(logdir, exist_ok=True)
-    load_start = os.getloadavg()
-    hog = Hog(args.python) if args.hog else None
-    results = []
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(WRK_LUA)
         lua = f.name
     try:
-        for rnd in range(args.rounds):
-            for row in rows:
-                order = chosen[:]
-                shuffle.shuffle(order)
-                for s in order:
-                    r = measure(s, servers[s], row, rnd, args, lua, logdir)
-                    r["round"] = rnd
-                    results.append(r)
-                    if "error" in r:
-                        status = "ERROR " + r["error"]
-                    else:
-                        status = (f"{r['req_per_s']:>9,.0f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  "
-                                  f"CPU {r['cpu_s']:.2f} s ({r['cpu_s_per_10k']:.3f} s/10k)  errors "
-                                  f"{r['errors']}+{r['non_2xx']} non-2xx  rss {r['rss_mb']:.0f} MB")
-                    log(f"  round {rnd + 1}/{args.rounds} {row:<5} {s:<10} {status}")
+        results, load_start, load_end = run_rounds(
+            args, rows, chosen, shuffle, lambda s, row, rnd: measure(s, servers[s], row, rnd, args, lua, logdir),
+            lambda r: (f"{r['req_per_s']:>9,.0f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  "
+                       f"CPU {r['cpu_s']:.2f} s ({r['cpu_s_per_10k']:.3f} s/10k)  errors "
+                       f"{r['errors']}+{r['non_2xx']} non-2xx  rss {r['rss_mb']:.0f} MB"), 5)
     finally:
-        if hog:
-            hog.stop()
         os.unlink(lua)
-    load_end = os.getloadavg()
 
     header.append(f"load average (1 min) at start {load_start[0]:.1f}, at end {load_end[0]:.1f}")
-    report = ("\n".join(header) + "\n\n" + table(results, rows, chosen, baselines, args.rounds) + "\n\n"
-              "Medians over rounds; ratios are this/baseline within each round (req/s: higher is better; CPU: "
-              "lower is better); CPU is utime+stime of the server's process tree during the measured run; errors "
-              "are wrk's socket errors (connect/read/write/timeout) and non-2xx answers, summed over rounds.")
-    print(report)
-    path = os.path.join(args.out, f"http-{stamp.strftime('%Y%m%d-%H%M%S')}.json")
-    with open(path, "w") as f:
-        json.dump({"header": header, "seed": seed, "rounds": args.rounds, "quick": args.quick, "hog": args.hog,
-                   "duration_s": args.duration, "warmup_s": args.warmup, "wrk_threads": args.threads,
-                   "servers": {s: servers[s] for s in chosen}, "rows": {r: ROWS[r] for r in rows},
-                   "results": results}, f, indent=1)
-    log(f"\nJSON: {os.path.relpath(path)}; server logs: {os.path.relpath(logdir)}/")
-    if any("error" in r for r in results):
-        sys.exit(1)
+    write_report(args, "http", stamp, header, table(results, rows, chosen, baselines, args.rounds),
+                 "Medians over rounds; ratios are this/baseline within each round (req/s: higher is better; CPU: "
+                 "lower is better); CPU is utime+stime of the server's process tree during the measured run; errors "
+                 "are wrk's socket errors (connect/read/write/timeout) and non-2xx answers, summed over rounds.",
+                 results, logdir, seed=seed, duration_s=args.duration, warmup_s=args.warmup, wrk_threads=args.threads,
+                 servers={s: servers[s] for s in chosen}, rows={r: ROWS[r] for r in rows})
 
 
 if __name__ == "__main__":
