@@ -17,11 +17,9 @@ if [ ! -x /usr/bin/time ]; then
 fi
 command -v python3 >/dev/null || { echo "run-sidebyside: python3 is needed (CPython asyncio peer, runner)" >&2; exit 1; }
 
-# Compile loop-core and the harness, and write the harness's runtime classpath (no install: nothing
-# goes to ~/.m2 but downloaded dependencies).
-mvn -B -q -pl benchmarks -am compile \
-  org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-  -Dmdep.outputFile=target/sidebyside.classpath -Dmdep.includeScope=runtime
+# Build loop-core and the harness (package: the modules' test jars are part of the reactor's class path) and write
+# the harness's runtime classpath (no install).
+build_classpath run-sidebyside benchmarks target/sidebyside.classpath
 CLASSPATH_FILE=benchmarks/target/sidebyside.classpath
 
 exec python3 benchmarks/python/sidebyside.py --java "$JAVA" \
