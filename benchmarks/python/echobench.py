@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 
-from httpbench import Server, fmt, free_port, log, median, proc_stat, run_rounds, session_usage, user_args, write_report
+from httpbench import Server, choose, fmt, free_port, log, median, proc_stat, run_rounds, session_usage, user_args, write_report
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -195,14 +195,8 @@ def main():
     args.duration = args.duration or (3 if args.quick else 10)
     args.warmup = args.warmup if args.warmup is not None else (2 if args.quick else 5)
     args.bytes = args.bytes or ((256 << 20) if args.quick else (1 << 30))
-    servers = args.servers.split(",")
-    rows = args.rows.split(",")
-    for s in servers:
-        if s not in SERVERS:
-            p.error(f"unknown server {s} (known: {', '.join(SERVERS)})")
-    for r in rows:
-        if r not in ROWS:
-            p.error(f"unknown row {r} (known: {', '.join(ROWS)})")
+    servers = choose(p, "server", args.servers, SERVERS)
+    rows = choose(p, "row", args.rows, ROWS)
     baselines = [b for b in args.baseline.split(",") if b in servers]
     seed = args.seed if args.seed is not None else random.randrange(1 << 31)
     shuffle = random.Random(seed)

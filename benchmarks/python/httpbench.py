@@ -291,6 +291,15 @@ def user_args():
     return " ".join(out)
 
 
+def choose(p, kind, text, known):
+    """The comma-separated names in text, each one of known, or argparse's error naming the unknown one."""
+    names = text.split(",")
+    for n in names:
+        if n not in known:
+            p.error(f"unknown {kind} {n} (known: {', '.join(known)})")
+    return names
+
+
 def run_rounds(args, rows, servers, shuffle, measure_one, describe, row_width):
     """Every row of every round, the servers in a fresh shuffled order each time, under the --hog process if asked;
     measure_one(server, row, round) gives a result dict (with "error" if the run failed), describe(result) its
@@ -361,14 +370,8 @@ def main():
         if not sep or not label or "{port}" not in cmd:
             p.error(f"--server needs LABEL=COMMAND with {{port}} in the command, got {spec!r}")
         servers[label] = cmd
-    chosen = args.servers.split(",") if args.servers else list(servers)
-    rows = args.rows.split(",")
-    for s in chosen:
-        if s not in servers:
-            p.error(f"unknown server {s} (known: {', '.join(servers)})")
-    for r in rows:
-        if r not in ROWS:
-            p.error(f"unknown row {r} (known: {', '.join(ROWS)})")
+    chosen = choose(p, "server", args.servers, servers) if args.servers else list(servers)
+    rows = choose(p, "row", args.rows, ROWS)
     baselines = [b for b in args.baseline.split(",") if b in chosen]
     seed = args.seed if args.seed is not None else random.randrange(1 << 31)
     shuffle = random.Random(seed)
