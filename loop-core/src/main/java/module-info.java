@@ -7,6 +7,8 @@
  * {@code =ALL-UNNAMED}); without it the fallback engine runs.
  */
 module io.loopbridge.core {
+    requires java.management;
+    requires jdk.management;
     requires org.slf4j;
     requires org.jctools.core;
 

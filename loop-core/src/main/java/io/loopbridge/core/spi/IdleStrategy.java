@@ -1,8 +1,13 @@
 package io.loopbridge.core.spi;
 
+import com.sun.management.GcInfo;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.management.ManagementFactory;
+import java.lang.management.RuntimeMXBean;
 import java.time.Duration;
+import java.util.List;
+import java.util.function.LongPredicate;
 
 /**
  * How long a thread that waits for something polls before it parks: one policy for every spin-then-park in
@@ -20,7 +25,8 @@ import java.time.Duration;
  *       halves after a wait that outlasted the longest spin: a site whose waits are long stops spinning;</li>
  *   <li>a spinner that finds it was descheduled in the middle of its spin (the clock jumped by more than
  *       {@value #PREEMPTED_NANOS} ns between two polls) has met a machine with no CPU to spare: then no site in
- *       the JVM spins for {@value #BACK_OFF_NANOS} ns;</li>
+ *       the JVM spins for {@value #BACK_OFF_NANOS} ns — unless a garbage collection ended meanwhile, whose
+ *       pause stops every spinner alike and says nothing about the machine;</li>
  *   <li>with one CPU nothing ever spins.</li>
  * </ul>
  * The longest spin is 50 µs by default, or {@code -Dloopbridge.idleSpinNanos}; {@link #NO_SPIN} parks at once.
@@ -62,6 +68,31 @@ public final class IdleStrategy {
     /** JVM-wide: System.nanoTime() before which nothing spins (a spinner met a machine with no CPU to spare). */
     @SuppressWarnings("unused") // through NO_SPIN_UNTIL
     private static volatile long noSpinUntil = System.nanoTime();
+
+    /**
+     * Whether a garbage collection ended within the last {@code nanos}: its pause stops a spinner as surely as a
+     * busy machine does. Asked only when a spinner finds a gap, which is rare. Replaced by tests.
+     */
+    static LongPredicate collectionEndedWithin = IdleStrategy::collectionEndedWithin;
+
+    private static boolean collectionEndedWithin(long nanos) {
+        long windowMillis = nanos / 1_000_000 + 1; // GcInfo's clock is in milliseconds
+        long uptime = Collectors.RUNTIME.getUptime();
+        for (com.sun.management.GarbageCollectorMXBean gc : Collectors.BEANS) {
+            GcInfo last = gc.getLastGcInfo();
+            if (last != null && uptime - last.getEndTime() <= windowMillis) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Loaded at the first gap, not by every JVM that loads this class. */
+    private static final class Collectors {
+        static final RuntimeMXBean RUNTIME = ManagementFactory.getRuntimeMXBean();
+        static final List<com.sun.management.GarbageCollectorMXBean> BEANS = ManagementFactory
+                .getPlatformMXBeans(com.sun.management.GarbageCollectorMXBean.class);
+    }
 
     /** How many times a spinner found itself descheduled and stopped the JVM's spinning. */
     private static final java.util.concurrent.atomic.LongAdder BACK_OFFS = new java.util.concurrent.atomic.LongAdder();
@@ -125,7 +156,7 @@ public final class IdleStrategy {
         long elapsed = now - startNanos;
         if (elapsed >= budget) {
             if (elapsed - budget > PREEMPTED_NANOS) {
-                backOff(now); // the spin's last poll came long after the one before it
+                backOff(startNanos, now); // the spin's last poll came long after the one before it
             }
             return false;
         }
@@ -148,7 +179,7 @@ public final class IdleStrategy {
         long waited = now - startNanos;
         long budget = budgetNanos;
         if (!parked && waited - budget > PREEMPTED_NANOS) {
-            backOff(now); // caught, but only after being descheduled in the middle of the spin
+            backOff(startNanos, now); // caught, but only after being descheduled in the middle of the spin
         } else if (waited <= maxNanos) {
             budgetNanos = Math.min(maxNanos, 2 * budget + GROW_STEP_NANOS); // a spin caught it, or would have
         } else if (budget != 0) {
@@ -161,7 +192,11 @@ public final class IdleStrategy {
         return budgetNanos;
     }
 
-    private static void backOff(long now) {
+    /** The wait that began at {@code startNanos} found a gap at {@code now}: stop spinning, unless a GC explains it. */
+    private static void backOff(long startNanos, long now) {
+        if (collectionEndedWithin.test(now - startNanos)) {
+            return; // a collection's pause: not a sign of a busy machine
+        }
         NO_SPIN_UNTIL.setOpaque(now + BACK_OFF_NANOS);
         BACK_OFFS.increment();
     }

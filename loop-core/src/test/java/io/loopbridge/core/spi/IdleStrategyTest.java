@@ -13,7 +13,10 @@ class IdleStrategyTest {
     @AfterEach
     void endTheBackOffThisTestMayHaveCaused() {
         IdleStrategy.endBackOff(); // other tests in this JVM expect the machine's own state, not ours
+        IdleStrategy.collectionEndedWithin = REAL_COLLECTIONS;
     }
+
+    private static final java.util.function.LongPredicate REAL_COLLECTIONS = IdleStrategy.collectionEndedWithin;
 
     private static long ago(long nanos) {
         return System.nanoTime() - nanos;
@@ -62,6 +65,7 @@ class IdleStrategyTest {
      */
     @Test
     void aSpinnerThatWasDescheduledStopsEverySiteFromSpinning() {
+        IdleStrategy.collectionEndedWithin = window -> false; // no GC explains the gap
         IdleStrategy idle = IdleStrategy.spinFor(Duration.ofNanos(MAX));
         IdleStrategy elsewhere = IdleStrategy.spinFor(Duration.ofNanos(MAX));
         long backOffs = IdleStrategy.backOffs();
@@ -70,6 +74,27 @@ class IdleStrategyTest {
         assertThat(elsewhere.currentSpinNanos()).isZero();
         assertThat(elsewhere.spin(System.nanoTime())).isFalse();
         assertThat(elsewhere.budgetNanos()).as("what it learned is kept for later").isEqualTo(MAX);
+    }
+
+    /**
+     * A garbage collection stops every thread, spinners too: the gap it leaves says nothing about the machine
+     * (the outside harness's explicit GC before its measured run stopped all spinning for a second).
+     */
+    @Test
+    void aGapThatAGarbageCollectionExplainsStopsNothing() {
+        IdleStrategy.collectionEndedWithin = window -> true;
+        IdleStrategy idle = IdleStrategy.spinFor(Duration.ofNanos(MAX));
+        long backOffs = IdleStrategy.backOffs();
+        idle.waitEnded(ago(MAX + 10 * IdleStrategy.PREEMPTED_NANOS), false);
+        assertThat(idle.spin(ago(MAX + 10 * IdleStrategy.PREEMPTED_NANOS))).isFalse(); // the spin is over
+        assertThat(IdleStrategy.backOffs()).isEqualTo(backOffs);
+        assertThat(IdleStrategy.spinFor(Duration.ofNanos(MAX)).currentSpinNanos()).isEqualTo(MAX);
+    }
+
+    @Test
+    void aCollectionIsSeenWhenItEndedWithinTheWindow() {
+        System.gc(); // one collection has ended, just now
+        assertThat(REAL_COLLECTIONS.test(60_000_000_000L)).as("a GC ended within the last minute").isTrue();
     }
 
     @Test
