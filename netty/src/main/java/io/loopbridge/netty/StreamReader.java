@@ -379,6 +379,13 @@ public final class StreamReader {
     /** The buffer, with room for {@code n} more bytes at {@code tail}. */
     private byte[] room(int n) {
         int size = tail - head;
+        if (size == 0) {
+            // Empty: the bytes get an array of their own, which a read of all of them takes without a copy.
+            buffer = new byte[n];
+            head = 0;
+            tail = 0;
+            return buffer;
+        }
         if (buffer.length - tail >= n) {
             return buffer;
         }
@@ -397,6 +404,13 @@ public final class StreamReader {
 
     /** The first {@code n} buffered bytes, consumed. */
     private byte[] take(int n) {
+        if (n == buffer.length) { // all of it, from an array of its own (see room)
+            byte[] all = buffer;
+            buffer = EMPTY;
+            head = 0;
+            tail = 0;
+            return all;
+        }
         byte[] out = n == 0 ? EMPTY : Arrays.copyOfRange(buffer, head, head + n);
         head += n;
         released();
