@@ -181,7 +181,9 @@ public final class IdleStrategy {
         if (!parked && waited - budget > PREEMPTED_NANOS) {
             backOff(startNanos, now); // caught, but only after being descheduled in the middle of the spin
         } else if (waited <= maxNanos) {
-            budgetNanos = Math.min(maxNanos, 2 * budget + GROW_STEP_NANOS); // a spin caught it, or would have
+            if (budget != maxNanos) { // a site shared by many threads (the bridge's callers) is not written for nothing
+                budgetNanos = Math.min(maxNanos, 2 * budget + GROW_STEP_NANOS); // a spin caught it, or would have
+            }
         } else if (budget != 0) {
             budgetNanos = budget < 2 * GROW_STEP_NANOS ? 0 : budget / 2; // longer than any spin: spin less
         }
