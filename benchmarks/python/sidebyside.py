@@ -372,7 +372,8 @@ def measure_all(args, rounds_n, workloads, systems, seed, shuffle, results):
 
 def finish(args, header, load_at_start, results, workloads, systems, rounds_n, seed):
     header += "\nload average (1 min) at start {:.1f}, at end {:.1f}".format(load_at_start, os.getloadavg()[0])
-    report = header + "\n" + table(results, workloads, systems, rounds_n) + "\n" + targets(results, workloads, rounds_n)
+    report = "\n".join(part for part in (header, table(results, workloads, systems, rounds_n),
+                                           targets(results, workloads, rounds_n)) if part)
     print(report)
     os.makedirs(args.out, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
