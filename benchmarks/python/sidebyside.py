@@ -35,6 +35,9 @@ WORKLOADS = {
     "W5": (100_000, 10_000, "rss_mb", False, ["wall_ms", "late_p50_ms", "late_p99_ms"], 2),
     "W5-1M": (1_000_000, 100_000, "rss_mb", False, ["wall_ms", "late_p50_ms", "late_p99_ms"], 2),
     "W6": (100_000, 10_000, "round_trips_per_s", True, [], 2),
+    # W7 is one process per system per (K producers, L loops) cell of the grid (--w7-producers, --w7-loops); n in
+    # all per cell. Shown by pool_table, not table: growth with L and the ratios within each cell.
+    "W7": (200_000, 20_000, "ops_per_s", True, ["p99_us"], 2),
 }
 DESCRIPTIONS = {
     "W1": "callSoon from the loop thread, callbacks/s",
@@ -44,6 +47,7 @@ DESCRIPTIONS = {
     "W5": "sleepers of random 0-1 s: peak RSS MB (lower is better), wall, lateness",
     "W5-1M": "W5 with 1,000,000 sleepers",
     "W6": "ping-pong between two loops on two threads, round trips/s",
+    "W7": "K producer threads x a pool of L loops, submit(() -> value), ops/s over all producers",
 }
 # (workload, metric, peer, bound, "min"|"max", label): the issue's targets for loopbridge (fast engine).
 TARGETS = [
@@ -67,10 +71,12 @@ WARMUP_N = {"W5": 10, "W5-1M": 10}
 ITERS = {"W1": 5, "W2": 5}
 
 
-def command(system, workload, n, warmup, seed, args):
+def command(system, workload, n, warmup, seed, args, cell=None):
     wl = "W5" if workload == "W5-1M" else workload
     tail = [wl, str(n), "--warmup", str(warmup), "--warmup-n", str(n // WARMUP_N.get(workload, 1)),
             "--iters", str(ITERS.get(workload, 1)), "--seed", str(seed)]
+    if cell:
+        tail += ["--producers", str(cell[0]), "--loops", str(cell[1]), "--inflight", str(args.w7_inflight)]
     if system == "asyncio":
         return [args.python, os.path.join(HERE, "peers.py")] + tail
     jvm = [args.java, "--sun-misc-unsafe-memory-access=allow"] + args.jvm_arg
@@ -81,8 +87,10 @@ def command(system, workload, n, warmup, seed, args):
     return jvm + ["-cp", args.classpath, MAIN, "loopbridge" if system in LOOPBRIDGE else system] + tail
 
 
-def run_one(system, workload, n, warmup, seed, args):
-    cmd = command(system, workload, n, warmup, seed, args)
+def run_one(system, workload, n, warmup, seed, args, cell=None):
+    if cell and system == "asyncio":
+        return {"system": system, "workload": workload, "na": "no pool of loops (asyncio: one loop per thread)"}
+    cmd = command(system, workload, n, warmup, seed, args, cell)
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
         try:
             p = subprocess.run(["/usr/bin/time", "-v", "-o", tf.name] + cmd, capture_output=True, text=True,
@@ -139,6 +147,9 @@ def ratios(rounds, lb, peer, metric):
 def table(results, workloads, systems, rounds_n):
     lines = []
     for wl in workloads:
+        if wl == "W7":
+            lines.append(pool_table(results, systems, rounds_n))
+            continue
         n_used = next((r["n"] for r in results if r["workload"] == wl and "n" in r), "?")
         primary, higher, extras = WORKLOADS[wl][2], WORKLOADS[wl][3], WORKLOADS[wl][4]
         rounds = [{r["system"]: r for r in results if r["workload"] == wl and r["round"] == i}
@@ -166,17 +177,75 @@ def table(results, workloads, systems, rounds_n):
             for lb in LOOPBRIDGE:
                 row.append("" if s == lb else (spread(ratios(rounds, lb, s, primary)) + "x").replace("-x", "-"))
             rows.append(row)
-        widths = [max(len(r[i]) for r in rows if i < len(r) and len(r) > 2) for i in range(len(head))]
-        widths[0] = max(len(r[0]) for r in rows)
-        for r in rows:
-            if len(r) == 2 and len(head) > 2:
-                lines.append(f"  {r[0]:<{widths[0]}}  {r[1]}")
-            else:
-                lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        lines += aligned(rows, 1)
     return "\n".join(lines)
 
 
+def aligned(rows, keys):
+    """Rows as text in columns; the first `keys` columns name the row, and a row of just those and one more
+    cell (a system's n/a or error) is not aligned past them."""
+    head = rows[0]
+    widths = [max(len(r[i]) for r in rows if i < len(r) and len(r) > keys + 1) for i in range(len(head))]
+    for i in range(keys):
+        widths[i] = max(len(r[i]) for r in rows)
+    out = []
+    for r in rows:
+        if len(r) == keys + 1 and len(head) > keys + 1:
+            out.append("  " + "  ".join(c.ljust(w) for c, w in zip(r[:keys], widths)) + "  " + r[keys])
+        else:
+            out.append("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    return out
+
+
+def pool_cells(args):
+    """W7's grid: every (K producers, L loops)."""
+    return [(k, l) for k in args.w7_producers for l in args.w7_loops]
+
+
+def pool_table(results, systems, rounds_n):
+    """W7 by K, then system, then L: ops/s and its growth over the grid's smallest L (same K and system, within
+    each round), p99, CPU and allocation per op, and loopbridge's ratios within each round and cell."""
+    w7 = [r for r in results if r["workload"] == "W7"]
+    cells = sorted({(r["producers"], r["loops"]) for r in w7})
+    first = next((r for r in w7 if "n" in r), {})
+    metric = "ops_per_s"
+
+    def rounds(cell):
+        return [{r["system"]: r for r in w7 if (r["producers"], r["loops"]) == cell and r["round"] == i}
+                for i in range(rounds_n)]
+
+    lines = [f"\nW7  n={first.get('n', 0):,} per cell, {first.get('inflight', '?')} in flight per producer  "
+             f"{DESCRIPTIONS['W7']}"]
+    extras = ["p99_us", "cpu_us_per_op", "alloc_b_per_op"]
+    ls = sorted({c[1] for c in cells})
+    rows = [["K", "L", "system", metric + " (higher better)", f"vs L={ls[0]}"] + extras + ["fast/this", "fallback/this"]]
+    for k in sorted({c[0] for c in cells}):
+        base = rounds((k, ls[0]))
+        for s in systems:
+            for loops in ls:
+                rnds = rounds((k, loops))
+                rs = [rnd[s] for rnd in rnds if s in rnd]
+                if not rs:
+                    continue
+                key = [str(k), str(loops), s]
+                na = next((r["na"] for r in rs if "na" in r), None)
+                err = next((r["error"] for r in rs if "error" in r), None)
+                if na or err:
+                    rows.append(key + [("n/a: " + na) if na else ("ERROR: " + err)])
+                    break
+                growth = [a[s][metric] / b[s][metric] for a, b in zip(rnds, base)
+                          if metric in a.get(s, {}) and b.get(s, {}).get(metric)]
+                row = key + [spread([r.get(metric) for r in rs]), spread(growth) + "x"]
+                row += [spread([r.get(x) for r in rs]) for x in extras]
+                for lb in LOOPBRIDGE:
+                    row.append("" if s == lb else (spread(ratios(rnds, lb, s, metric)) + "x").replace("-x", "-"))
+                rows.append(row)
+    return "\n".join(lines + aligned(rows, 3))
+
+
 def targets(results, workloads, rounds_n):
+    if not any(t[0] in workloads for t in TARGETS):
+        return ""
     lines = ["\nTargets (issue 8) for loopbridge-fast, median of per-round values:"]
     for wl, metric, peer, bound, kind, label in TARGETS:
         if wl not in workloads:
@@ -196,6 +265,18 @@ def targets(results, workloads, rounds_n):
         ok = v >= bound if kind == "min" else v <= bound
         lines.append(f"  {label:<42} {shown:>9}  {'met' if ok else 'MISSED'}")
     return "\n".join(lines)
+
+
+def positive(text):
+    """An integer of at least 1 (an argparse type)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text}: give a whole number of at least 1")
+    return int(text)
+
+
+def counts(text):
+    """A comma-separated list of integers of at least 1 (an argparse type)."""
+    return [positive(v) for v in text.split(",")]
 
 
 def user_args():
@@ -224,6 +305,9 @@ def main():
     p.add_argument("--jvm-arg", action="append", default=[], help="extra JVM option for every JVM, written --jvm-arg=-Xmx1g (repeatable)")
     p.add_argument("--seed", type=int, default=None, help="shuffle and workload seed (default: random, printed)")
     p.add_argument("--timeout", type=int, default=900, help="seconds per process")
+    p.add_argument("--w7-producers", type=counts, default=[1, 2, 4], help="W7's producer threads K, comma-separated (default 1,2,4)")
+    p.add_argument("--w7-loops", type=counts, default=[1, 2, 4], help="W7's loops (pool threads) L, comma-separated (default 1,2,4)")
+    p.add_argument("--w7-inflight", type=positive, default=64, help="W7's submissions in flight per producer (default 64; 1: closed loop)")
     p.add_argument("--hog", action="store_true", help="keep one CPU busy with another process for the whole run")
     p.add_argument("--out", default=os.path.join(HERE, "..", "target", "sidebyside"))
     args = p.parse_args()
@@ -270,20 +354,26 @@ def measure_all(args, rounds_n, workloads, systems, seed, shuffle, results):
             n = n_quick if args.quick else n_full
             if args.quick:
                 warmup = min(warmup, 1)
-            order = systems[:]
-            shuffle.shuffle(order)
-            for s in order:
-                r = run_one(s, wl, n, warmup, seed + rnd, args)
-                r["round"] = rnd
-                results.append(r)
-                status = r.get("error") or (("n/a: " + r["na"]) if "na" in r else
-                                             f"{r.get('primary')}={fmt(r.get(r.get('primary')))} rss={fmt(r.get('rss_mb'))}MB")
-                print(f"  round {rnd + 1}/{rounds_n} {wl:<5} {s:<19} {status}", file=sys.stderr, flush=True)
+            for cell in pool_cells(args) if wl == "W7" else [None]:
+                order = systems[:]
+                shuffle.shuffle(order)
+                for s in order:
+                    r = run_one(s, wl, n, warmup, seed + rnd, args, cell)
+                    r["round"] = rnd
+                    label = wl
+                    if cell:
+                        r["producers"], r["loops"] = cell
+                        label = f"{wl} K={cell[0]} L={cell[1]}"
+                    results.append(r)
+                    status = r.get("error") or (("n/a: " + r["na"]) if "na" in r else
+                                                 f"{r.get('primary')}={fmt(r.get(r.get('primary')))} rss={fmt(r.get('rss_mb'))}MB")
+                    print(f"  round {rnd + 1}/{rounds_n} {label:<5} {s:<19} {status}", file=sys.stderr, flush=True)
 
 
 def finish(args, header, load_at_start, results, workloads, systems, rounds_n, seed):
     header += "\nload average (1 min) at start {:.1f}, at end {:.1f}".format(load_at_start, os.getloadavg()[0])
-    report = header + "\n" + table(results, workloads, systems, rounds_n) + "\n" + targets(results, workloads, rounds_n)
+    report = "\n".join(part for part in (header, table(results, workloads, systems, rounds_n),
+                                           targets(results, workloads, rounds_n)) if part)
     print(report)
     os.makedirs(args.out, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -17,6 +17,9 @@ import java.util.concurrent.TimeUnit;
  * {@link ThreadPoolExecutor}. Neither has coroutines, so "a task" is a runnable: W4's yield is a runnable
  * that re-submits itself once, W5's sleep is a scheduled runnable (for the pool, a single-thread
  * {@link ScheduledThreadPoolExecutor}, the JDK's way to run something later without a blocked thread).
+ * W7's pools have L threads: {@code MultiThreadIoEventLoopGroup(L, NioIoHandler.newFactory())}, its
+ * {@code next().execute} completing a {@code CompletableFuture} (as W3), and a {@code ThreadPoolExecutor} of L
+ * threads, its {@code submit}.
  */
 final class ExecutorPeer implements Peer {
     private static final Integer VALUE = 42;
@@ -26,6 +29,8 @@ final class ExecutorPeer implements Peer {
     private final ExecutorService a;
     private ExecutorService b;
     private ScheduledExecutorService scheduler;
+    private EventLoopGroup poolGroup;
+    private ThreadPoolExecutor poolThreads;
 
     private ExecutorPeer(boolean netty) {
         this.netty = netty;
@@ -169,7 +174,37 @@ final class ExecutorPeer implements Peer {
     }
 
     @Override
+    public Result poolScaling(int n, int producers, int loops, int inflight) throws Exception {
+        if (netty) {
+            if (poolGroup == null) {
+                poolGroup = new MultiThreadIoEventLoopGroup(loops, NioIoHandler.newFactory());
+            }
+            EventLoopGroup group = poolGroup;
+            return PoolScaling.run(n, producers, inflight, probe -> {
+                CompletableFuture<Integer> cf = new CompletableFuture<>();
+                group.next().execute(() -> cf.complete(VALUE));
+                if (probe != null) {
+                    cf.whenComplete(probe);
+                }
+                return cf;
+            }).put("pool", "MultiThreadIoEventLoopGroup(" + loops + ", NioIoHandler)");
+        }
+        if (poolThreads == null) {
+            poolThreads = PoolScaling.threadPool(loops);
+        }
+        ThreadPoolExecutor threads = poolThreads;
+        return PoolScaling.run(n, producers, inflight, probe -> threads.submit(probe != null ? probe : () -> VALUE))
+                .put("pool", "ThreadPoolExecutor(" + loops + ")");
+    }
+
+    @Override
     public void close() {
+        if (poolGroup != null) {
+            poolGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (poolThreads != null) {
+            poolThreads.shutdown();
+        }
         if (netty) {
             groupA.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             groupB.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

@@ -1,6 +1,7 @@
 package io.loopbridge.benchmarks.sidebyside;
 
 import io.loopbridge.bridge.Bridge;
+import io.loopbridge.bridge.LoopPool;
 import io.loopbridge.core.Aio;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopFuture;
@@ -9,7 +10,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * loopbridge: one {@link EventLoop} running forever on its own platform thread (a second one for W6).
+ * loopbridge: one {@link EventLoop} running forever on its own platform thread (a second one for W6; for W7
+ * a {@link LoopPool} with default settings).
  * The engine (fast or fallback) is whatever the JVM's flags select; {@link #describe()} reports the one in use.
  */
 final class LoopbridgePeer implements Peer {
@@ -20,6 +22,7 @@ final class LoopbridgePeer implements Peer {
     private final Thread thread = Thread.ofPlatform().name(LOOP_THREAD).start(loop::runForever);
     private EventLoop loopB;
     private Thread threadB;
+    private LoopPool pool;
 
     @Override
     public Result describe() throws Exception {
@@ -121,7 +124,25 @@ final class LoopbridgePeer implements Peer {
     }
 
     @Override
+    public Result poolScaling(int n, int producers, int loops, int inflight) throws Exception {
+        if (pool == null) {
+            pool = LoopPool.create(loops);
+        }
+        LoopPool p = pool;
+        return PoolScaling.run(n, producers, inflight, probe -> {
+            CompletableFuture<Integer> f = p.submit(() -> VALUE);
+            if (probe != null) {
+                f.whenComplete(probe);
+            }
+            return f;
+        }).put("pool", "LoopPool.create(" + loops + ")");
+    }
+
+    @Override
     public void close() {
+        if (pool != null) {
+            pool.close();
+        }
         stop(loop, thread);
         if (loopB != null) {
             stop(loopB, threadB);

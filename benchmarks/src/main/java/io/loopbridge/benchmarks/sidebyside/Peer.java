@@ -23,6 +23,12 @@ interface Peer extends AutoCloseable {
     /** W6: {@code n} round trips between two loops on two threads; round trips/s. */
     Result pingPong(int n) throws Exception;
 
+    /**
+     * W7: {@code producers} threads submit {@code n} trivial tasks in all to a pool of {@code loops} loops
+     * (threads), each keeping {@code inflight} in flight ({@link PoolScaling}); ops/s, latency.
+     */
+    Result poolScaling(int n, int producers, int loops, int inflight) throws Exception;
+
     /** Extra facts for the JSON line (e.g. the coroutine engine actually in use). */
     default Result describe() throws Exception {
         return Result.of("none");

@@ -12,12 +12,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One side-by-side measurement in its own JVM: {@code SideBySide SYSTEM WORKLOAD N [--warmup K] [--warmup-n N] [--iters M]
- * [--seed S]}. Runs the workload K times unmeasured (at size N, default the measured size), then M times, and prints one JSON line with the run whose
+ * [--seed S] [--producers K --loops L --inflight F]} (the last three for W7, default 1, 1, 64). Runs the workload K times unmeasured (at size N, default the measured size), then M times, and prints one JSON line with the run whose
  * primary metric is the median. The orchestrator ({@code benchmarks/python/sidebyside.py}) starts one such
  * process per system, workload and round, shuffles the order, and measures peak RSS around it.
  *
  * <p>Systems: {@code loopbridge} (the engine is chosen by the JVM's flags and reported), {@code netty},
- * {@code tpe}, {@code vthreads}. Workloads: W1–W6 as in {@code benchmarks/SIDE_BY_SIDE.md}.
+ * {@code tpe}, {@code vthreads}. Workloads: W1–W7 as in {@code benchmarks/SIDE_BY_SIDE.md}.
  */
 public final class SideBySide {
     private static final long TIMEOUT_SECONDS = 600;
@@ -31,19 +31,24 @@ public final class SideBySide {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 3) {
-            System.err.println("usage: SideBySide loopbridge|netty|tpe|vthreads W1..W6 N [--warmup K] [--warmup-n N] [--iters M] [--seed S]");
+            System.err.println("usage: SideBySide loopbridge|netty|tpe|vthreads W1..W7 N [--warmup K] [--warmup-n N] [--iters M] [--seed S]"
+                    + " [--producers K --loops L --inflight F]");
             System.exit(2);
         }
         String system = args[0], workload = args[1];
         int n = Integer.parseInt(args[2]);
         int warmup = 1, iters = 1, warmupN = n;
         long seed = 1;
+        int producers = 1, loops = 1, inflight = 64;
         for (int i = 3; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
                 case "--warmup-n" -> warmupN = Integer.parseInt(args[i + 1]);
                 case "--iters" -> iters = Integer.parseInt(args[i + 1]);
                 case "--seed" -> seed = Long.parseLong(args[i + 1]);
+                case "--producers" -> producers = Integer.parseInt(args[i + 1]);
+                case "--loops" -> loops = Integer.parseInt(args[i + 1]);
+                case "--inflight" -> inflight = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -51,6 +56,11 @@ public final class SideBySide {
         field(json, "system", system).append(',');
         field(json, "workload", workload).append(',');
         field(json, "n", n).append(',');
+        if (workload.equals("W7")) {
+            field(json, "producers", producers).append(',');
+            field(json, "loops", loops).append(',');
+            field(json, "inflight", inflight).append(',');
+        }
         field(json, "runtime", "Java " + Runtime.version());
         int status = 0;
         try (Peer peer = create(system)) {
@@ -58,14 +68,14 @@ public final class SideBySide {
                 field(json.append(','), e.getKey(), e.getValue());
             }
             for (int i = 0; i < warmup; i++) {
-                run(peer, workload, warmupN, seed + 1 + i);
+                run(peer, workload, warmupN, seed + 1 + i, producers, loops, inflight);
             }
             List<Result> runs = new ArrayList<>();
             for (int i = 0; i < iters; i++) {
                 System.gc(); // an explicit GC before each measured run: the warm-up's garbage is not its cost
                 long allocated = ALLOCATION.getTotalThreadAllocatedBytes();
                 long cpu = PROCESS.getProcessCpuTime();
-                Result r = run(peer, workload, n, seed);
+                Result r = run(peer, workload, n, seed, producers, loops, inflight);
                 // Every thread's heap allocation during the run (loop, producer, carriers), per operation.
                 r.put("alloc_b_per_op", (double) (ALLOCATION.getTotalThreadAllocatedBytes() - allocated) / n);
                 // The whole process's CPU (every thread, JIT and GC included), per operation.
@@ -101,7 +111,8 @@ public final class SideBySide {
         };
     }
 
-    private static Result run(Peer peer, String workload, int n, long seed) throws Exception {
+    private static Result run(Peer peer, String workload, int n, long seed, int producers, int loops, int inflight)
+            throws Exception {
         return switch (workload) {
             case "W1" -> peer.callSoonFromLoop(n);
             case "W2" -> peer.callSoonThreadsafe(n);
@@ -109,6 +120,7 @@ public final class SideBySide {
             case "W4" -> peer.yieldingTasks(n);
             case "W5" -> peer.sleepers(n, seed);
             case "W6" -> peer.pingPong(n);
+            case "W7" -> peer.poolScaling(n, producers, loops, inflight);
             default -> throw new IllegalArgumentException("unknown workload " + workload);
         };
     }

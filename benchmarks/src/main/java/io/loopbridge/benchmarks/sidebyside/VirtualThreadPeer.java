@@ -99,6 +99,11 @@ final class VirtualThreadPeer implements Peer {
     }
 
     @Override
+    public Result poolScaling(int n, int producers, int loops, int inflight) throws NotApplicable {
+        throw new NotApplicable("no loops to pool: the JDK's scheduler has its own carriers");
+    }
+
+    @Override
     public void close() {
     }
 }
