@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side performance harness (issue 8): loopbridge (both engines) against Netty, a single-thread
 # ThreadPoolExecutor, virtual threads and CPython asyncio, each run as its own process.
-#   benchmarks/run-sidebyside.sh [--rounds N] [--quick] [--full] [--workloads W1,W2] [--systems a,b] [--jvm-arg=-Xmx1g]
+#   benchmarks/run-sidebyside.sh [--rounds N] [--quick] [--full] [--hog] [--workloads W1,W2] [--systems a,b] [--jvm-arg=-Xmx1g]
+#     [--w7-producers 1,2,4] [--w7-loops 1,2,4] [--w7-inflight 64]
 # See benchmarks/SIDE_BY_SIDE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
