@@ -33,7 +33,7 @@ final class Inbox {
             WAKEUP_NEEDED = l.findVarHandle(Inbox.class, "wakeupNeeded", int.class);
             DRAINING = l.findVarHandle(Inbox.class, "draining", int.class);
             STAMP_NEXT = l.findVarHandle(Inbox.class, "stampNext", int.class);
-            STAMPED = l.findVarHandle(Inbox.class, "stamped", Handle.class);
+            STAMPED = l.findVarHandle(Inbox.class, "stamped", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -42,7 +42,8 @@ final class Inbox {
     private final EventLoop loop;
     /** The loop's open/closed flag and running thread, read on every offer. */
     private final Confinement confinement;
-    private final MpscUnboundedXaddArrayQueue<Handle> queue = new MpscUnboundedXaddArrayQueue<>(1024);
+    /** Handles, and the bare Runnables of {@link EventLoop#execute} (no handle to hand back, so none is made). */
+    private final MpscUnboundedXaddArrayQueue<Object> queue = new MpscUnboundedXaddArrayQueue<>(1024);
     private final IdleWaiter waiter;
     private final IdleStrategy idle;
     /** 1 while the loop is parked or about to park: only then does a producer need to wake it. */
@@ -52,12 +53,12 @@ final class Inbox {
     /** 1 when the loop wants the next submission timestamped for a lag sample. */
     private volatile int stampNext;
     /** The submission that took the lag sample, published after {@link #stampedAt}; null when none is out. */
-    private Handle stamped;
+    private Object stamped;
     private long stampedAt;
-    /** Told of each handle dropped after close. */
-    private final Consumer<Handle> onDropped;
+    /** Told of each submission dropped after close. */
+    private final Consumer<Object> onDropped;
 
-    Inbox(EventLoop loop, IdleWaiter waiter, IdleStrategy idle, Consumer<Handle> onDropped) {
+    Inbox(EventLoop loop, IdleWaiter waiter, IdleStrategy idle, Consumer<Object> onDropped) {
         this.loop = loop;
         this.confinement = loop.confinement;
         this.waiter = waiter;
@@ -68,12 +69,13 @@ final class Inbox {
     // ---- any thread -------------------------------------------------------------------------------
 
     /**
-     * Queues {@code h} for the loop and wakes it if it is parked. A handle the loop never takes, because it
-     * closed first, is dropped (told through {@link Handle#dropped()}): nothing offered is silently lost.
+     * Queues {@code h} (a {@link Handle} or a Runnable) for the loop and wakes it if it is parked. A submission
+     * the loop never takes, because it closed first, is dropped (told through {@link Handle#dropped()} or
+     * {@link io.loopbridge.core.spi.LoopSpi.Droppable#dropped()}): nothing offered is silently lost.
      *
      * @throws RejectedExecutionException if the loop is already closed (then {@code h} is not told)
      */
-    void offer(Handle h) {
+    void offer(Object h) {
         if (confinement.closed) {
             throw confinement.rejected();
         }
@@ -151,8 +153,8 @@ final class Inbox {
      * than the loop must not keep it draining for ever), as if {@code callSoon} had been called when each
      * arrived. Feeds the stamped handle's lag to {@code lag}, if any.
      */
-    void drainInto(ArrayDeque<Handle> ready, long now, LongConsumer lag) {
-        Handle h;
+    void drainInto(ArrayDeque<Object> ready, long now, LongConsumer lag) {
+        Object h;
         for (int n = queue.size(); n > 0 && (h = queue.relaxedPoll()) != null; n--) {
             // Compared per handle: a stamp published in the middle of this drain belongs to a handle in it.
             if (h == STAMPED.getAcquire(this)) {
@@ -179,7 +181,7 @@ final class Inbox {
                 continue;
             }
             try {
-                Handle h;
+                Object h;
                 while ((h = queue.poll()) != null) {
                     onDropped.accept(h);
                 }
