@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """CPython asyncio's side of the side-by-side harness: one workload, one process, one JSON line.
 
-    python3 peers.py W1..W6 N [--warmup K] [--warmup-n N] [--iters M] [--seed S]
+    python3 peers.py W1..W6|W1x|W2x N [--warmup K] [--warmup-n N] [--iters M] [--seed S]
 
 The same workloads as io.loopbridge.benchmarks.sidebyside.SideBySide (see benchmarks/SIDE_BY_SIDE.md),
 written as an asyncio user would write them. Loops run forever on their own threads; the main thread
@@ -178,8 +178,10 @@ def w6_ping_pong(lt, n, seed):
     return rate("round_trips_per_s", n, lt.run(ping_pong(n, _loop_b.loop)))
 
 
-WORKLOADS = {"W1": w1_call_soon, "W2": w2_call_soon_threadsafe, "W3": w3_round_trips,
-             "W4": w4_yielding_tasks, "W5": w5_sleepers, "W6": w6_ping_pong}
+# W1x/W2x are W1/W2 through an Executor's execute: asyncio has no such face, so they are W1/W2 themselves.
+WORKLOADS = {"W1": w1_call_soon, "W2": w2_call_soon_threadsafe, "W1x": w1_call_soon,
+             "W2x": w2_call_soon_threadsafe, "W3": w3_round_trips, "W4": w4_yielding_tasks, "W5": w5_sleepers,
+             "W6": w6_ping_pong}
 
 
 def measured(run, lt, n, seed):

@@ -28,6 +28,8 @@ SYSTEMS = [FAST, FALLBACK, "netty", "tpe", "vthreads", "asyncio"]
 WORKLOADS = {
     "W1": (1_000_000, 100_000, "callbacks_per_s", True, [], 2),
     "W2": (1_000_000, 100_000, "callbacks_per_s", True, [], 2),
+    "W1x": (1_000_000, 100_000, "callbacks_per_s", True, [], 2),
+    "W2x": (1_000_000, 100_000, "callbacks_per_s", True, [], 2),
     "W3": (100_000, 10_000, "round_trips_per_s", True, ["p50_us", "p99_us", "p999_us"], 2),
     "W4": (100_000, 10_000, "tasks_per_s", True, [], 2),
     # W5 warms up twice at a tenth of its size (see WARMUP_N): 20,000 sleepers take the sleeper's path past
@@ -42,6 +44,8 @@ WORKLOADS = {
 DESCRIPTIONS = {
     "W1": "callSoon from the loop thread, callbacks/s",
     "W2": "one producer thread, callSoonThreadsafe until the last ran, callbacks/s",
+    "W1x": "W1 through execute (loopbridge: no Handle), callbacks/s",
+    "W2x": "W2 through execute (loopbridge: no Handle), callbacks/s",
     "W3": "blocking thread: runCoroutineThreadsafe(() -> value).get() in a row, round trips/s",
     "W4": "tasks that sleep(0) once, gathered, tasks/s",
     "W5": "sleepers of random 0-1 s: peak RSS MB (lower is better), wall, lateness",
@@ -67,8 +71,8 @@ TARGETS = [
 # Warm-up size as a fraction of n, where not n itself.
 WARMUP_N = {"W5": 10, "W5-1M": 10}
 # Measured runs per process, where not 1: W1 and W2 take ~30 ms each, short enough for one JIT or GC event
-# to decide a single run, so their processes report the median of 5.
-ITERS = {"W1": 5, "W2": 5}
+# to decide a single run, so their processes report the median of 5 (W1x, W2x likewise).
+ITERS = {"W1": 5, "W2": 5, "W1x": 5, "W2x": 5}
 
 
 def command(system, workload, n, warmup, seed, args, cell=None):

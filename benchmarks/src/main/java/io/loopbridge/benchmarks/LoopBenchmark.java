@@ -45,6 +45,13 @@ public class LoopBenchmark {
         loop.callSoon(stop); // runs after the batch, in the same iteration: runForever returns then
     };
 
+    private final Runnable executeBatch = () -> {
+        for (int i = 0; i < BATCH; i++) {
+            loop.execute(tick);
+        }
+        loop.callSoon(stop);
+    };
+
     @Setup
     public void setUp() throws Exception {
         loop = IoSetting.apply(EventLoop.builder().name("callSoon-bench").exceptionHandler(errors), io).build();
@@ -61,8 +68,19 @@ public class LoopBenchmark {
     @OperationsPerInvocation(BATCH)
     public void callSoon(Blackhole bh) {
         this.bh = bh;
+        runBatch(scheduleBatch);
+    }
+
+    /** The same through the {@code Executor} face: no handle to return, none made. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void execute() {
+        runBatch(executeBatch);
+    }
+
+    private void runBatch(Runnable batch) {
         long before = ran;
-        loop.callSoon(scheduleBatch);
+        loop.callSoon(batch);
         loop.runForever();
         if (ran - before != BATCH) { // one comparison per batch: the score must count callbacks that ran
             throw new IllegalStateException("ran " + (ran - before) + " callbacks, expected " + BATCH);

@@ -93,13 +93,35 @@ public class ThreadsafeBenchmark {
         submitBatchAndWait(p, bh);
     }
 
+    /** One producer through the {@code Executor} face: no handle to return, none made. */
+    @Benchmark
+    @Threads(1)
+    @OperationsPerInvocation(BATCH)
+    public void oneProducerExecute(Producer p) {
+        long target = start(p);
+        for (int i = 0; i < BATCH; i++) {
+            loop.execute(p.tick);
+        }
+        awaitRan(p, target);
+    }
+
     private void submitBatchAndWait(Producer p, Blackhole bh) {
-        long target = p.ran + BATCH; // the loop has run everything we submitted before: ran is stable
-        p.target = target;
-        p.waiter = Thread.currentThread();
+        long target = start(p);
         for (int i = 0; i < BATCH; i++) {
             bh.consume(loop.callSoonThreadsafe(p.tick));
         }
+        awaitRan(p, target);
+    }
+
+    /** What {@code p}'s loop will have run after this batch. */
+    private static long start(Producer p) {
+        long target = p.ran + BATCH; // the loop has run everything we submitted before: ran is stable
+        p.target = target;
+        p.waiter = Thread.currentThread();
+        return target;
+    }
+
+    private void awaitRan(Producer p, long target) {
         while (p.ran != target) {
             // Unparked by our last callback; the timeout only turns a dead loop into a failure, not a hang.
             LockSupport.parkNanos(p, 10_000_000L);

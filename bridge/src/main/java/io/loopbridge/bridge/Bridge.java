@@ -92,7 +92,7 @@ public final class Bridge {
             member.admit();
         }
         try {
-            loop.callSoonThreadsafe(future, future::dropped);
+            loop.execute(future); // no handle: the future is told if it is dropped (LoopSpi.Droppable)
         } catch (RejectedExecutionException closed) {
             if (member != null) {
                 throw member.refused();
@@ -124,7 +124,7 @@ public final class Bridge {
         });
         future.whenComplete((value, failure) -> {
             try {
-                loop.callSoonThreadsafe(() -> copy(value, failure, wrapped));
+                loop.execute(() -> copy(value, failure, wrapped));
             } catch (RejectedExecutionException closed) {
                 // the loop is closed: whoever awaited the wrapper was cancelled with it
             }
@@ -165,7 +165,7 @@ public final class Bridge {
             return mirror;
         }
         try {
-            future.getLoop().callSoonThreadsafe(mirror, mirror::dropped);
+            future.getLoop().execute(mirror);
         } catch (RejectedExecutionException closed) {
             mirror.dropped(); // a closed loop has no thread: hook the future here
         }

@@ -20,14 +20,14 @@ import java.util.function.LongConsumer;
  * The {@link CompletableFuture} the bridge hands out for work on a loop: asyncio's {@code concurrent.futures
  * .Future} chained to a loop-side future by {@code _chain_future}.
  *
- * <p>Lifecycle: created on the submitting thread and queued on the loop with
- * {@code callSoonThreadsafe(this, this::dropped)}. On the loop, {@link #run()} creates the task (or runs the
+ * <p>Lifecycle: created on the submitting thread and queued on the loop with {@code loop.execute(this)}, a
+ * {@link LoopSpi.Droppable} (no handle is made). On the loop, {@link #run()} creates the task (or runs the
  * function, or hooks the given loop future through a task awaiting it) unless this future was completed first. The loop side completes
  * it from a done-callback ({@link #accept}); if the loop closes before running it, {@link #dropped()} does.
  * Completing it from outside ({@code cancel}, {@code complete}, {@code orTimeout}...) requests cancellation of
  * the loop side. Every path ends in exactly one completion: the invariant every caller relies on.
  */
-final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Consumer<LoopFuture<T>> {
+final class BridgeFuture<T> extends CompletableFuture<T> implements LoopSpi.Droppable, Consumer<LoopFuture<T>> {
     /** The spin of threads blocked in get()/join(): one policy, learning from every caller's waits. */
     private static final IdleStrategy CALLERS = IdleStrategy.adaptive();
 
@@ -123,7 +123,8 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
     }
 
     /** The loop closed after accepting this work and before starting it. */
-    void dropped() {
+    @Override
+    public void dropped() {
         if (member != null) {
             member.taken();
         }
@@ -192,7 +193,7 @@ final class BridgeFuture<T> extends CompletableFuture<T> implements Runnable, Co
             finished();
             try {
                 // Queued behind run() if the loop already started it (run reads isDone first): it finds source.
-                loop.callSoonThreadsafe(this::cancelSource);
+                loop.execute(this::cancelSource);
             } catch (RejectedExecutionException closed) {
                 // the loop is closed: its tasks were cancelled with it, and run() will never start one
             }

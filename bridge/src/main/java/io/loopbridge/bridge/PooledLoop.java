@@ -153,7 +153,7 @@ final class PooledLoop {
      */
     void shutdown(long deadlineNanos) {
         try {
-            loop.callSoonThreadsafe(() -> shutdownOnLoop(deadlineNanos));
+            loop.execute(() -> shutdownOnLoop(deadlineNanos));
         } catch (RejectedExecutionException closed) {
             // the loop's thread has ended (it died): nothing to drain
         }
@@ -239,14 +239,7 @@ final class PooledLoop {
     void execute(Runnable command) {
         admit();
         try {
-            if (permits != null) {
-                loop.callSoonThreadsafe(() -> {
-                    taken();
-                    command.run();
-                }, this::taken);
-            } else {
-                loop.callSoonThreadsafe(command);
-            }
+            loop.execute(permits != null ? new Counted(command) : command);
         } catch (RejectedExecutionException closed) {
             throw refused();
         }
@@ -320,5 +313,30 @@ final class PooledLoop {
     @Override
     public String toString() {
         return "PooledLoop[" + loop.name() + (dead ? ", dead" : "") + "]";
+    }
+
+    /** A command of a bounded pool: gives its place back when it runs, or when the loop closes first. */
+    private final class Counted implements LoopSpi.Droppable {
+        private final Runnable command;
+
+        Counted(Runnable command) {
+            this.command = command;
+        }
+
+        @Override
+        public void run() {
+            taken();
+            command.run();
+        }
+
+        @Override
+        public void dropped() {
+            taken();
+        }
+
+        @Override
+        public String toString() {
+            return command.toString();
+        }
     }
 }

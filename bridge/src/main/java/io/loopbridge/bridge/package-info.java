@@ -21,7 +21,8 @@
  * the {@code Error} if its pool loop's thread died. A submission refused at the call throws
  * {@code RejectedExecutionException} instead of returning a future. This rests on one core rule: a loop that
  * closes runs (on the closing thread) whatever it owes an answer to: done-callbacks of its futures and
- * {@code callSoonThreadsafe(callback, onDropped)} submissions.
+ * {@code callSoonThreadsafe(callback, onDropped)} submissions (and {@code LoopSpi.Droppable}s given to
+ * {@code execute}, as the bridge's own are).
  *
  * <h2>Threads</h2>
  * A bridge future is completed on its loop's thread (or the thread closing the loop), so its non-async

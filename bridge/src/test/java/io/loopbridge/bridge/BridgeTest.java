@@ -13,6 +13,7 @@ import io.loopbridge.testing.ReportedErrors;
 import io.loopbridge.testing.Waits;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -205,6 +206,24 @@ class BridgeTest {
         assertThat(catchThrowable(f::join)).cause().isInstanceOf(RejectedExecutionException.class)
                 .hasMessageContaining(loop.name());
         assertThat(catchThrowable(g::join)).cause().isInstanceOf(RejectedExecutionException.class);
+    }
+
+    /* The bridge queues its work with no handle: a loop closed with it queued still answers every future. */
+    @Test
+    void aLoopClosedWithTheWorkStillQueuedAnswersEveryFutureInDebugModeToo() {
+        for (boolean debug : new boolean[] {false, true}) {
+            EventLoop loop = EventLoop.builder().debug(debug).build(); // never run
+            CompletableFuture<Integer> coroutine = Bridge.runCoroutineThreadsafe(() -> 1, loop);
+            CompletableFuture<Integer> function = Bridge.callSoonThreadsafe(loop, () -> 2);
+            CompletableFuture<Integer> mirror = Bridge.toCompletableFuture(loop.createFuture());
+            assertThat(List.of(coroutine, function, mirror)).as("debug %s", debug).noneMatch(CompletableFuture::isDone);
+            loop.close();
+            assertThat(catchThrowable(coroutine::join)).as("debug %s", debug).cause()
+                    .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("closed before the work started");
+            assertThat(catchThrowable(function::join)).as("debug %s", debug).cause()
+                    .isInstanceOf(RejectedExecutionException.class);
+            assertThat(mirror.isCancelled()).as("debug %s", debug).isTrue();
+        }
     }
 
     @Test

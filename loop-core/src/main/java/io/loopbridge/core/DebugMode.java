@@ -37,12 +37,15 @@ final class DebugMode {
         return origins.isEmpty() ? null : origins.get(h);
     }
 
-    /** {@code h} ran for {@code tookNanos}: a slow one is counted and logged. */
-    void ran(EventLoop loop, Handle h, long tookNanos) {
+    /**
+     * {@code h} (a handle, or a bare Runnable queued before debug mode was on) ran for {@code tookNanos}: a
+     * slow one is counted and logged.
+     */
+    void ran(EventLoop loop, Object h, long tookNanos) {
         if (tookNanos >= slowCallbackNanos) {
             loop.stats().slowCallback();
-            EventLoop.log.warn("Executing {} took {} ms [loop {}]", h, String.format("%.3f", tookNanos / 1e6),
-                    loop.name(), h.origin());
+            EventLoop.log.warn("Executing {} took {} ms [loop {}]", Handle.describe(h),
+                    String.format("%.3f", tookNanos / 1e6), loop.name(), h instanceof Handle handle ? handle.origin() : null);
         }
     }
 }

@@ -39,7 +39,8 @@ public final class EventLoop implements Executor {
     private final String name;
     // The loop's state: what is ready, the timers, the thread-safe inbox (submissions, idle wait, wake-up),
     // the pending tasks, the counters. Each job on it is a class of its own, below.
-    final ArrayDeque<Handle> ready = new ArrayDeque<>(256);
+    /** Handles, and the bare Runnables of what returns no handle ({@link #execute}). */
+    final ArrayDeque<Object> ready = new ArrayDeque<>(256);
     final TimerQueue timers = new TimerQueue();
     final Inbox inbox;
     final TaskRegistry tasks = new TaskRegistry();
@@ -150,11 +151,18 @@ public final class EventLoop implements Executor {
         return h;
     }
 
-    /** {@link Executor} view of {@link #callSoonThreadsafe}: any thread. */
+    /**
+     * {@link Executor} view of {@link #callSoonThreadsafe}, for a caller that wants no {@link Handle}: the
+     * same order, wake-up and error handling (a {@code command} that throws goes to the exception handler,
+     * with no {@code handle} in the context, and the loop goes on), but nothing is allocated besides the
+     * queue's slot. A command dropped because the loop closed before running it is not told. Any thread.
+     *
+     * @throws RejectedExecutionException if the loop is closed
+     */
     @Override
     public void execute(Runnable command) {
         Objects.requireNonNull(command, "command");
-        callSoonThreadsafe(command);
+        scheduling.execute(command);
     }
 
     /**

@@ -18,14 +18,14 @@ import org.jctools.queues.MpscUnboundedXaddArrayQueue;
  * still empty; a producer offers first and wakes only if it then sees the flag (a Dekker pair: at least one
  * of them sees the other). A loop that is spinning, or busy, costs its producers no system call.
  *
- * <p>Lag: when the loop wants a sample, the next producer timestamps its handle before offering it; the loop
- * recognises that handle when it takes it. One stamp is out at a time, so a time and its handle stay a pair.
+ * <p>Lag: when the loop wants a sample, the next producer offers its submission wrapped with the time
+ * ({@link Stamped}); the loop unwraps it when it takes it. The time travels with the submission, so the same
+ * Runnable given to {@code execute} many times is no trouble, and no stamp can be left behind.
  */
 final class Inbox {
     private static final VarHandle WAKEUP_NEEDED;
     private static final VarHandle DRAINING;
     private static final VarHandle STAMP_NEXT;
-    private static final VarHandle STAMPED;
 
     static {
         try {
@@ -33,7 +33,6 @@ final class Inbox {
             WAKEUP_NEEDED = l.findVarHandle(Inbox.class, "wakeupNeeded", int.class);
             DRAINING = l.findVarHandle(Inbox.class, "draining", int.class);
             STAMP_NEXT = l.findVarHandle(Inbox.class, "stampNext", int.class);
-            STAMPED = l.findVarHandle(Inbox.class, "stamped", Handle.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -42,7 +41,8 @@ final class Inbox {
     private final EventLoop loop;
     /** The loop's open/closed flag and running thread, read on every offer. */
     private final Confinement confinement;
-    private final MpscUnboundedXaddArrayQueue<Handle> queue = new MpscUnboundedXaddArrayQueue<>(1024);
+    /** Handles, and the bare Runnables of {@link EventLoop#execute} (no handle to hand back, so none is made). */
+    private final MpscUnboundedXaddArrayQueue<Object> queue = new MpscUnboundedXaddArrayQueue<>(1024);
     private final IdleWaiter waiter;
     private final IdleStrategy idle;
     /** 1 while the loop is parked or about to park: only then does a producer need to wake it. */
@@ -51,13 +51,10 @@ final class Inbox {
     private volatile int draining;
     /** 1 when the loop wants the next submission timestamped for a lag sample. */
     private volatile int stampNext;
-    /** The submission that took the lag sample, published after {@link #stampedAt}; null when none is out. */
-    private Handle stamped;
-    private long stampedAt;
-    /** Told of each handle dropped after close. */
-    private final Consumer<Handle> onDropped;
+    /** Told of each submission dropped after close. */
+    private final Consumer<Object> onDropped;
 
-    Inbox(EventLoop loop, IdleWaiter waiter, IdleStrategy idle, Consumer<Handle> onDropped) {
+    Inbox(EventLoop loop, IdleWaiter waiter, IdleStrategy idle, Consumer<Object> onDropped) {
         this.loop = loop;
         this.confinement = loop.confinement;
         this.waiter = waiter;
@@ -68,20 +65,17 @@ final class Inbox {
     // ---- any thread -------------------------------------------------------------------------------
 
     /**
-     * Queues {@code h} for the loop and wakes it if it is parked. A handle the loop never takes, because it
-     * closed first, is dropped (told through {@link Handle#dropped()}): nothing offered is silently lost.
+     * Queues {@code h} (a {@link Handle} or a Runnable) for the loop and wakes it if it is parked. A submission
+     * the loop never takes, because it closed first, is dropped (told through {@link Handle#dropped()} or
+     * {@link io.loopbridge.core.spi.LoopSpi.Droppable#dropped()}): nothing offered is silently lost.
      *
      * @throws RejectedExecutionException if the loop is already closed (then {@code h} is not told)
      */
-    void offer(Handle h) {
+    void offer(Object h) {
         if (confinement.closed) {
             throw confinement.rejected();
         }
-        if (stampNext != 0 && STAMP_NEXT.compareAndSet(this, 1, 0)) {
-            stampedAt = System.nanoTime();
-            STAMPED.setRelease(this, h);
-        }
-        queue.offer(h);
+        queue.offer(stampNext != 0 && STAMP_NEXT.compareAndSet(this, 1, 0) ? new Stamped(h, System.nanoTime()) : h);
         if (confinement.closed) {
             dropAll(); // close() may have dropped before our offer: whoever drops last tells this one
         } else if (wakeupNeeded != 0 && WAKEUP_NEEDED.compareAndSet(this, 1, 0)) {
@@ -139,27 +133,24 @@ final class Inbox {
         return true;
     }
 
-    /** Asks the next producer to timestamp its handle, unless a stamp is already out. */
+    /** Asks the next producer to timestamp its submission. */
     void requestLagStamp() {
-        if (STAMPED.getAcquire(this) == null) {
-            STAMP_NEXT.setOpaque(this, 1);
-        }
+        STAMP_NEXT.setOpaque(this, 1);
     }
 
     /**
      * Moves to {@code ready} what was queued when the drain began (asyncio's {@code ntodo}: producers faster
      * than the loop must not keep it draining for ever), as if {@code callSoon} had been called when each
-     * arrived. Feeds the stamped handle's lag to {@code lag}, if any.
+     * arrived. Feeds a stamped submission's lag to {@code lag}, if any.
      */
-    void drainInto(ArrayDeque<Handle> ready, long now, LongConsumer lag) {
-        Handle h;
+    void drainInto(ArrayDeque<Object> ready, long now, LongConsumer lag) {
+        Object h;
         for (int n = queue.size(); n > 0 && (h = queue.relaxedPoll()) != null; n--) {
-            // Compared per handle: a stamp published in the middle of this drain belongs to a handle in it.
-            if (h == STAMPED.getAcquire(this)) {
+            if (h instanceof Stamped s) {
                 if (lag != null) {
-                    lag.accept(Math.max(0, now - stampedAt));
+                    lag.accept(Math.max(0, now - s.at)); // stamped after this iteration began: no lag
                 }
-                STAMPED.setOpaque(this, null);
+                h = s.submission;
             }
             ready.add(h);
         }
@@ -179,13 +170,17 @@ final class Inbox {
                 continue;
             }
             try {
-                Handle h;
+                Object h;
                 while ((h = queue.poll()) != null) {
-                    onDropped.accept(h);
+                    onDropped.accept(h instanceof Stamped s ? s.submission : h);
                 }
             } finally {
                 DRAINING.setVolatile(this, 0);
             }
         }
+    }
+
+    /** A submission that took the lag sample, and when it was offered: unwrapped when the loop takes it. */
+    private record Stamped(Object submission, long at) {
     }
 }

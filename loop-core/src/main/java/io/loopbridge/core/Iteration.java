@@ -14,7 +14,8 @@ final class Iteration {
     private static final long LAG_SAMPLE_NANOS = 1_000_000;
 
     private final EventLoop loop;
-    private final ArrayDeque<Handle> ready;
+    /** Handles, and bare Runnables ({@link EventLoop#execute}): no handle, so nothing to cancel. */
+    private final ArrayDeque<Object> ready;
     private final TimerQueue timers;
     private final Inbox inbox;
     /** The loop's I/O, or null. */
@@ -25,7 +26,7 @@ final class Iteration {
     /** Set by {@link EventLoop#stop()}: the iteration under way is the last. */
     boolean stopping;
 
-    Iteration(EventLoop loop, ArrayDeque<Handle> ready, Inbox inbox, LoopIo.Driver io, DebugMode debugMode) {
+    Iteration(EventLoop loop, ArrayDeque<Object> ready, Inbox inbox, LoopIo.Driver io, DebugMode debugMode) {
         this.loop = loop;
         this.ready = ready;
         this.timers = loop.timers;
@@ -94,8 +95,8 @@ final class Iteration {
         int ran = 0;
         boolean timed = loop.isDebug();
         for (int i = 0; i < ntodo; i++) {
-            Handle h = ready.poll();
-            if (h.isCancelled()) {
+            Object h = ready.poll();
+            if (h instanceof Handle handle && handle.isCancelled()) {
                 continue;
             }
             ran++;
@@ -108,21 +109,27 @@ final class Iteration {
         stats.iteration(ran, ran == 0 ? 0 : loop.time() - now, ready.size(), timers.size());
     }
 
-    private void runTimed(Handle h) {
+    private void runTimed(Object h) {
         long t0 = System.nanoTime();
         runHandle(h);
         debugMode.ran(loop, h, System.nanoTime() - t0);
     }
 
-    private void runHandle(Handle h) {
+    private void runHandle(Object h) {
         stats.stepStarted(); // for the blocked-loop watchdog: an opaque store, no clock read
         try {
-            h.run();
+            if (h instanceof Handle handle) {
+                handle.run();
+            } else {
+                ((Runnable) h).run();
+            }
         } catch (Throwable e) {
             if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
                 throw e; // the loop thread cannot be trusted to go on; its owner (e.g. a LoopPool) handles it
             }
-            loop.callExceptionHandler(new ErrorContext("Exception in callback " + h, e, null, h));
+            loop.callExceptionHandler(h instanceof Handle handle
+                    ? new ErrorContext("Exception in callback " + handle, e, null, handle)
+                    : new ErrorContext("Exception in callback " + Handle.describe(h), e, null, null));
         } finally {
             stats.stepEnded();
         }

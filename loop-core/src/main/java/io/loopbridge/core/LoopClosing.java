@@ -1,5 +1,6 @@
 package io.loopbridge.core;
 
+import io.loopbridge.core.spi.LoopSpi;
 import java.util.List;
 
 /**
@@ -42,7 +43,7 @@ final class LoopClosing {
             t.destroyed = true;
         }
         step("dropping the ready callbacks", () -> {
-            Handle h;
+            Object h;
             while ((h = loop.ready.poll()) != null) {
                 drop(h);
             }
@@ -75,12 +76,21 @@ final class LoopClosing {
         }
     }
 
-    /** Tells {@code h} it will never run; an error goes to the exception handler. */
-    void drop(Handle h) {
+    /**
+     * Tells {@code h} (a handle, or a bare Runnable of {@code execute}) it will never run, if it is owed
+     * that: a handle, a {@link LoopSpi.Droppable}. An error goes to the exception handler.
+     */
+    void drop(Object h) {
         try {
-            h.dropped();
+            if (h instanceof Handle handle) {
+                handle.dropped();
+            } else if (h instanceof LoopSpi.Droppable d) {
+                d.dropped();
+            }
         } catch (Throwable e) {
-            loop.callExceptionHandler(new ErrorContext("Exception while dropping " + h, e, null, h));
+            loop.callExceptionHandler(h instanceof Handle handle
+                    ? new ErrorContext("Exception while dropping " + handle, e, null, handle)
+                    : new ErrorContext("Exception while dropping " + Handle.describe(h), e, null, null));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.loopbridge.core;
 
+import io.loopbridge.core.spi.LoopSpi;
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.Objects;
@@ -301,10 +302,7 @@ public sealed class LoopFuture<T> permits Task, Gather {
                 // No loop left to schedule on: run it here rather than leave whoever waits hanging.
                 loop.closing.runClosedCallback(() -> callback.accept(this));
             } else {
-                // If the loop closes before running it (e.g. stopped right after this iteration), it runs
-                // on the closing thread: whoever waits on this future is never left hanging.
-                Runnable run = () -> callback.accept(this);
-                loop.scheduling.addReady(new Handle.Owed(loop, run, run));
+                loop.scheduling.addReady(new DoneCallback<>(this, callback));
             }
         }
     }
@@ -322,6 +320,36 @@ public sealed class LoopFuture<T> permits Task, Gather {
     @SuppressWarnings("unchecked")
     static <E extends Throwable> E sneakyThrow(Throwable t) throws E {
         throw (E) t;
+    }
+
+    /**
+     * A done-callback queued on the loop: {@code call_soon(callback, fut)}, with no handle, as no one gets one.
+     * If the loop closes before running it (e.g. stopped right after this iteration), it runs on the closing
+     * thread: whoever waits on the future is never left hanging.
+     */
+    private static final class DoneCallback<T> implements LoopSpi.Droppable {
+        private final LoopFuture<T> future;
+        private final Consumer<? super LoopFuture<T>> callback;
+
+        DoneCallback(LoopFuture<T> future, Consumer<? super LoopFuture<T>> callback) {
+            this.future = future;
+            this.callback = callback;
+        }
+
+        @Override
+        public void run() {
+            callback.accept(future);
+        }
+
+        @Override
+        public void dropped() {
+            future.loop.closing.runClosedCallback(this);
+        }
+
+        @Override
+        public String toString() {
+            return Handle.describe(callback);
+        }
     }
 
     /** Marks a list of waiters apart from a single waiter that might itself be a list. */

@@ -1,15 +1,20 @@
 package io.loopbridge.core;
 
+import io.loopbridge.core.spi.LoopSpi;
 import java.util.ArrayDeque;
 
 /**
  * Where a handle goes when it is scheduled: the ready queue on the loop's thread ({@code call_soon}), the
  * inbox from any other thread ({@code call_soon_threadsafe}), the timer heap for later ({@code call_at}). In
  * debug mode each remembers where it was scheduled; the debug flag lives here, read on every schedule.
+ *
+ * <p>What returns no handle ({@link EventLoop#execute}, the library's own submissions) queues the bare
+ * Runnable: the queues hold both, and {@link Iteration} runs both. In debug mode it gets a handle after all,
+ * so that it too remembers where it was scheduled.
  */
 final class Scheduling {
     private final EventLoop loop;
-    private final ArrayDeque<Handle> ready;
+    private final ArrayDeque<Object> ready;
     private final TimerQueue timers;
     private final Inbox inbox;
     private final Confinement confinement;
@@ -40,6 +45,17 @@ final class Scheduling {
         return h;
     }
 
+    /** {@code callSoon} for a callback no one gets a handle of (a {@link LoopSpi.Droppable} is told if dropped). Loop thread only. */
+    void addReady(Runnable r) {
+        if (debug) {
+            addReady(handleFor(r));
+            return;
+        }
+        confinement.checkOpen();
+        confinement.checkThread("callSoon", "callSoonThreadsafe");
+        ready.add(r);
+    }
+
     /** A timer running {@code callback} at {@code whenNanos}: {@code callAt}. Loop thread only. */
     TimerHandle addTimer(long whenNanos, Runnable callback) {
         confinement.checkOpen();
@@ -61,12 +77,26 @@ final class Scheduling {
         return h;
     }
 
+    /** {@link EventLoop#execute}: {@code callSoonThreadsafe} without a handle. Any thread. */
+    void execute(Runnable r) {
+        if (debug) {
+            addThreadsafe(handleFor(r));
+        } else {
+            enqueue(r, false);
+        }
+    }
+
+    /** The handle debug mode gives a bare Runnable: a {@link LoopSpi.Droppable} is still told if dropped. */
+    private Handle handleFor(Runnable r) {
+        return r instanceof LoopSpi.Droppable d ? new Handle.Owed(loop, d, d::dropped) : new Handle(loop, r);
+    }
+
     /**
-     * Queues a handle made by this package (a task's step) from any thread: to the ready queue on the loop,
-     * else to the inbox (a virtual thread may be unparked by any thread). {@code owner} says the caller is
-     * entitled to the loop anyway (it holds the loop's confinement, e.g. createTask before run).
+     * Queues a handle made by this package (a task's step), or a bare Runnable, from any thread: to the ready
+     * queue on the loop, else to the inbox (a virtual thread may be unparked by any thread). {@code owner} says
+     * the caller is entitled to the loop anyway (it holds the loop's confinement, e.g. createTask before run).
      */
-    void enqueue(Handle h, boolean owner) {
+    void enqueue(Object h, boolean owner) {
         if (owner || confinement.inLoop()) {
             confinement.checkOpen();
             ready.add(h);

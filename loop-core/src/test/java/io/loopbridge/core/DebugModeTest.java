@@ -76,6 +76,23 @@ class DebugModeTest {
         assertThat(loop.stats().slowCallbacks()).isEqualTo(1);
     }
 
+    /*
+     * execute queues no handle, but in debug mode it gets one after all: named, with its origin. One queued
+     * before debug mode was on is still named when it is slow.
+     */
+    @Test
+    void aSlowCommandGivenToExecuteIsLoggedWithItsName() {
+        loop.execute(new Named("queued-before-debug", () -> busyFor(THRESHOLD.plusMillis(10))));
+        loop.setDebug(true);
+        loop.execute(new Named("queued-in-debug", () -> busyFor(THRESHOLD.plusMillis(10))));
+        try (LogCapture logs = new LogCapture()) {
+            runOneIteration();
+            assertThat(logs.text()).contains("Executing queued-before-debug took", "Executing Handle[queued-in-debug] took",
+                    "scheduled here", "aSlowCommandGivenToExecuteIsLoggedWithItsName");
+        }
+        assertThat(loop.stats().slowCallbacks()).isEqualTo(2);
+    }
+
     @Test
     void slowCallbacksAreNotTimedOutsideDebugMode() {
         loop.callSoon(() -> busyFor(THRESHOLD.plusMillis(10)));

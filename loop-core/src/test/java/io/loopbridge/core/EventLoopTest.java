@@ -3,6 +3,7 @@ package io.loopbridge.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.loopbridge.core.spi.LoopSpi;
 import io.loopbridge.testing.LogCapture;
 import java.io.IOException;
 import java.time.Duration;
@@ -507,7 +508,39 @@ class EventLoopTest {
         loop.callSoon(() -> log.add(big));
         loop.callLater(Duration.ofMillis(1), () -> log.add(big));
         loop.callSoonThreadsafe(() -> log.add(big));
+        loop.execute(() -> log.add(big));
         return new java.lang.ref.WeakReference<>(big);
+    }
+
+    /* execute's form of callSoonThreadsafe(callback, onDropped), for the library's own submissions: no handle. */
+    @Test
+    void aDroppableGivenToExecuteIsToldInsteadOfRunWhenTheLoopClosesFirst() {
+        List<String> told = new ArrayList<>();
+        loop.callSoon(() -> {
+            loop.execute(droppable("ready", told)); // on the loop's thread: behind the ready callbacks
+            loop.stop();
+        });
+        loop.runForever();
+        loop.execute(droppable("inbox", told)); // the loop is not running: the inbox
+        loop.setDebug(true);
+        loop.execute(droppable("inbox, debug mode", told)); // debug mode gives it a handle: still told
+        loop.close();
+        assertThat(told).containsExactly("ready", "inbox", "inbox, debug mode");
+        assertThat(log).isEmpty();
+    }
+
+    private LoopSpi.Droppable droppable(String name, List<String> told) {
+        return new LoopSpi.Droppable() {
+            @Override
+            public void run() {
+                log.add(name);
+            }
+
+            @Override
+            public void dropped() {
+                told.add(name);
+            }
+        };
     }
 
     /*
@@ -678,6 +711,43 @@ class EventLoopTest {
         assertThat(seen.get(0).handle()).isSameAs(h);
         assertThat(seen.get(0).message()).startsWith("Exception in callback");
         assertThat(loop.getExceptionHandler()).isNotNull();
+    }
+
+    /*
+     * The Executor face queues no handle: a command that throws is reported as asyncio reports a callback,
+     * without a handle, whether it was given from another thread (the inbox) or on the loop's (the ready queue).
+     */
+    @Test
+    void aCommandGivenToExecuteThatThrowsGoesToTheExceptionHandlerWithoutAHandleAndTheLoopGoesOn() {
+        List<ErrorContext> seen = new ArrayList<>();
+        loop.setExceptionHandler((l, c) -> seen.add(c));
+        IllegalStateException boom = new IllegalStateException("x");
+        Runnable culprit = new Runnable() {
+            @Override
+            public void run() {
+                throw boom;
+            }
+
+            @Override
+            public String toString() {
+                return "the-culprit";
+            }
+        };
+        loop.execute(culprit);
+        loop.execute(() -> log.add("alive"));
+        runOneIteration();
+        loop.callSoon(() -> {
+            loop.execute(culprit);
+            loop.execute(() -> log.add("still alive"));
+        });
+        runOneIteration();
+        runOneIteration();
+        assertThat(log).containsExactly("alive", "still alive");
+        assertThat(seen).hasSize(2).allSatisfy(c -> {
+            assertThat(c.exception()).isSameAs(boom);
+            assertThat(c.handle()).isNull();
+            assertThat(c.message()).isEqualTo("Exception in callback the-culprit");
+        });
     }
 
     /* A handler that raises: asyncio logs 'Unhandled error in exception handler' and the original context. */

@@ -87,9 +87,9 @@ class LoopStatsTest {
     }
 
     /**
-     * The lag keeps being sampled while several threads flood the inbox: one stamped submission at a time,
-     * each found when the loop drains it, wherever in a drain it lands (a stamp published mid-drain must not
-     * leave sampling stuck on a handle already taken).
+     * The lag keeps being sampled while several threads flood the inbox, through callSoonThreadsafe and through
+     * execute (which queues one shared Runnable many times over): each stamped submission is found when the loop
+     * drains it, wherever in a drain it lands.
      */
     @Test
     void lagSamplingGoesOnUnderAFloodFromManyThreads() throws Exception {
@@ -98,13 +98,19 @@ class LoopStatsTest {
         try (LoopThread _ = new LoopThread(loop)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             java.util.List<Thread> producers = new java.util.ArrayList<>();
+            Runnable shared = () -> { };
             for (int p = 0; p < 4; p++) {
+                boolean viaExecute = p % 2 == 1;
                 producers.add(Thread.ofPlatform().start(() -> {
                     // Batches of 1,000, each waited for: as fast as the loop runs them, never a growing backlog.
                     while (samples.get() < 200 && System.nanoTime() - deadline < 0) {
                         CompletableFuture<Void> batch = new CompletableFuture<>();
                         for (int i = 0; i < 999; i++) {
-                            loop.callSoonThreadsafe(() -> { });
+                            if (viaExecute) {
+                                loop.execute(shared);
+                            } else {
+                                loop.callSoonThreadsafe(() -> { });
+                            }
                         }
                         loop.callSoonThreadsafe(() -> batch.complete(null));
                         batch.join();

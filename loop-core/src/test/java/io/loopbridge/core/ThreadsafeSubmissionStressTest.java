@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.loopbridge.core.spi.IdleStrategy;
+import io.loopbridge.core.spi.LoopSpi;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -283,11 +284,12 @@ class ThreadsafeSubmissionStressTest {
     }
 
     /**
-     * Producers submit until refused while the loop is stopped and closed under them. What a user can see:
-     * each call either returned a handle or threw RejectedExecutionException; each producer's callbacks that
-     * ran are a prefix of its accepted ones (order kept, nothing skipped); nothing runs after close() returns;
-     * nothing stays in the inbox. And, through the package's own hook, every accepted handle that did not
-     * run was told it was dropped: ran + dropped + rejected == attempts, exactly.
+     * Producers submit until refused while the loop is stopped and closed under them, through callSoonThreadsafe
+     * and execute, with and without an answer owed if dropped. What a user can see: each call either returned or
+     * threw RejectedExecutionException; each producer's callbacks that ran are a prefix of its accepted ones
+     * (order kept, nothing skipped); nothing runs after close() returns; nothing stays in the inbox. And every
+     * accepted submission owed an answer ({@code callSoonThreadsafe(cb, onDropped)}, a {@code LoopSpi.Droppable}
+     * given to execute) that did not run was told it was dropped: ran + dropped + rejected == attempts, exactly.
      */
     @Test
     void submissionsRacingWithCloseEachRunOrAreDroppedOrAreRejected() throws Exception {
@@ -343,10 +345,21 @@ class ThreadsafeSubmissionStressTest {
                             }
                         };
                         try {
-                            if ((seq & 1) == 0) {
-                                loop.callSoonThreadsafe(body);
-                            } else {
-                                loop.callSoonThreadsafe(body, dropped::incrementAndGet);
+                            switch (seq & 3) { // the odd ones owe an answer if dropped
+                                case 0 -> loop.callSoonThreadsafe(body);
+                                case 1 -> loop.callSoonThreadsafe(body, dropped::incrementAndGet);
+                                case 2 -> loop.execute(body);
+                                default -> loop.execute(new LoopSpi.Droppable() {
+                                    @Override
+                                    public void run() {
+                                        body.run();
+                                    }
+
+                                    @Override
+                                    public void dropped() {
+                                        dropped.incrementAndGet();
+                                    }
+                                });
                             }
                             accepted[id]++;
                         } catch (RejectedExecutionException e) {
@@ -395,7 +408,7 @@ class ThreadsafeSubmissionStressTest {
                 }
             }
         }
-        assertThat(dropped.get()).as("every accepted handle that did not run was dropped, seed %d", seed)
+        assertThat(dropped.get()).as("every accepted submission owed an answer that did not run was dropped, seed %d", seed)
                 .isEqualTo(totalDroppable);
         for (int p = 0; p < producers; p++) {
             totals[0] += ranPerProducer[p];

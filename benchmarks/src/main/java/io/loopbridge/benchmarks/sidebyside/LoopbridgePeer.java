@@ -8,6 +8,7 @@ import io.loopbridge.core.LoopFuture;
 import io.loopbridge.core.Task;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * loopbridge: one {@link EventLoop} running forever on its own platform thread (a second one for W6; for W7
@@ -34,20 +35,35 @@ final class LoopbridgePeer implements Peer {
 
     @Override
     public Result callSoonFromLoop(int n) throws Exception {
-        Countdown last = new Countdown(n);
-        CompletableFuture<Long> start = new CompletableFuture<>();
-        loop.callSoonThreadsafe(() -> {
-            start.complete(System.nanoTime());
-            for (int i = 0; i < n; i++) {
-                loop.callSoon(last);
-            }
-        });
-        return Result.rate("callbacks_per_s", n, SideBySide.await(last.end) - SideBySide.await(start));
+        return fromLoop(n, loop::callSoon);
     }
 
     @Override
     public Result callSoonThreadsafe(int n) throws Exception {
         return SideBySide.flood(loop::callSoonThreadsafe, n);
+    }
+
+    @Override
+    public Result executeFromLoop(int n) throws Exception {
+        return fromLoop(n, loop::execute);
+    }
+
+    @Override
+    public Result executeThreadsafe(int n) throws Exception {
+        return SideBySide.flood(loop, n);
+    }
+
+    /** W1 and W1x: {@code n} callbacks scheduled by {@code schedule} on the loop's thread. */
+    private Result fromLoop(int n, Consumer<Runnable> schedule) throws Exception {
+        Countdown last = new Countdown(n);
+        CompletableFuture<Long> start = new CompletableFuture<>();
+        loop.callSoonThreadsafe(() -> {
+            start.complete(System.nanoTime());
+            for (int i = 0; i < n; i++) {
+                schedule.accept(last);
+            }
+        });
+        return Result.rate("callbacks_per_s", n, SideBySide.await(last.end) - SideBySide.await(start));
     }
 
     @Override

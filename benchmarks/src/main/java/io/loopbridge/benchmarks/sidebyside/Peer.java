@@ -11,6 +11,16 @@ interface Peer extends AutoCloseable {
     /** W2: one producer thread submits {@code n} callbacks; time until the last ran; callbacks/s. */
     Result callSoonThreadsafe(int n) throws Exception;
 
+    /** W1x: W1 through the {@code Executor} face ({@code execute} from the loop's thread); by default W1 itself. */
+    default Result executeFromLoop(int n) throws Exception {
+        return callSoonFromLoop(n);
+    }
+
+    /** W2x: W2 through the {@code Executor} face ({@code execute}); by default W2 itself. */
+    default Result executeThreadsafe(int n) throws Exception {
+        return callSoonThreadsafe(n);
+    }
+
     /** W3: a blocking thread submits {@code n} trivial coroutines in a row, waiting for each; latency. */
     Result roundTrips(int n) throws Exception;
 

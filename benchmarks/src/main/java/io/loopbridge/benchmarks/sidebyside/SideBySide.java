@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * process per system, workload and round, shuffles the order, and measures peak RSS around it.
  *
  * <p>Systems: {@code loopbridge} (the engine is chosen by the JVM's flags and reported), {@code netty},
- * {@code tpe}, {@code vthreads}. Workloads: W1–W7 as in {@code benchmarks/SIDE_BY_SIDE.md}.
+ * {@code tpe}, {@code vthreads}. Workloads: W1–W7, W1x and W2x as in {@code benchmarks/SIDE_BY_SIDE.md}.
  */
 public final class SideBySide {
     private static final long TIMEOUT_SECONDS = 600;
@@ -31,7 +31,7 @@ public final class SideBySide {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 3) {
-            System.err.println("usage: SideBySide loopbridge|netty|tpe|vthreads W1..W7 N [--warmup K] [--warmup-n N] [--iters M] [--seed S]"
+            System.err.println("usage: SideBySide loopbridge|netty|tpe|vthreads W1..W7|W1x|W2x N [--warmup K] [--warmup-n N] [--iters M] [--seed S]"
                     + " [--producers K --loops L --inflight F]");
             System.exit(2);
         }
@@ -116,6 +116,8 @@ public final class SideBySide {
         return switch (workload) {
             case "W1" -> peer.callSoonFromLoop(n);
             case "W2" -> peer.callSoonThreadsafe(n);
+            case "W1x" -> peer.executeFromLoop(n);
+            case "W2x" -> peer.executeThreadsafe(n);
             case "W3" -> peer.roundTrips(n);
             case "W4" -> peer.yieldingTasks(n);
             case "W5" -> peer.sleepers(n, seed);

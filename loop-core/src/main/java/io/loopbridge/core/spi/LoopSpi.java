@@ -34,6 +34,17 @@ public final class LoopSpi {
         }
     }
 
+    /**
+     * A Runnable given to {@link EventLoop#execute} that owes someone an answer: if the loop closes after
+     * accepting it and before running it, {@link #dropped()} runs instead, on the thread that closes the loop
+     * (or that finds it closed). Exactly one of the two runs. The handle-free form of
+     * {@code callSoonThreadsafe(callback, onDropped)}, for submissions that return no handle.
+     */
+    public interface Droppable extends Runnable {
+        /** The loop was closed before this ran. */
+        void dropped();
+    }
+
     /** loop-core's side. */
     public interface Access {
         EventLoop runningLoopOrNull();
