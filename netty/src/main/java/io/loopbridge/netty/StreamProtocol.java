@@ -4,7 +4,6 @@ import io.loopbridge.core.ErrorContext;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopFuture;
 import io.loopbridge.core.Task;
-import io.loopbridge.core.spi.LoopSpi;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -306,10 +305,8 @@ final class StreamProtocol extends ChannelInboundHandlerAdapter implements Strea
     static void onLoopThread(EventLoop loop, Runnable op) {
         if (Thread.currentThread() == loop.thread()) {
             op.run();
-        } else if (LoopSpi.inLoop(loop)) {
-            loop.callSoon(op);
         } else {
-            loop.callSoonThreadsafe(op);
+            loop.execute(op); // behind what the loop has ready from inside it, thread-safe from outside; no Handle
         }
     }
 

@@ -38,6 +38,7 @@ public final class StreamWriter {
     /** Writes and operations from coroutines, not yet handed to the channel: ByteBuf or Op. */
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
     private boolean flushScheduled;
+    private final Runnable flush = this::flushQueued;
     private boolean closing;
     private boolean eofWritten;
 
@@ -232,7 +233,7 @@ public final class StreamWriter {
         queued.add(item);
         if (!flushScheduled) {
             flushScheduled = true;
-            loop.callSoon(this::flushQueued);
+            loop.execute(flush);
         }
     }
 
