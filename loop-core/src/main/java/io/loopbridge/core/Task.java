@@ -74,7 +74,6 @@ public final class Task<T> extends LoopFuture<T> {
     private Object waitingOn;
     /** asyncio's {@code _must_cancel}: deliver a cancellation at the next resumption. */
     private boolean mustCancel;
-    private String cancelMessage;
     private int cancelRequests;
     /** Parked in await or sleep (not in a JDK blocking call): resumption is the loop's to give. */
     boolean suspended;
@@ -82,12 +81,6 @@ public final class Task<T> extends LoopFuture<T> {
     private boolean started;
     /** The loop was closed with this task pending: the coroutine is unwound. */
     volatile boolean destroyed;
-
-    // Engine state (see Engine): the fast engine's pending continuation, the handoff engine's turn.
-    volatile Runnable continuation;
-    volatile boolean resumed;
-    volatile int turn;
-    volatile Thread stepThread;
 
     // Intrusive links of the loop's TaskRegistry.
     Task<?> prev, next;
@@ -117,6 +110,11 @@ public final class Task<T> extends LoopFuture<T> {
      */
     static final class Step extends Handle implements Executor {
         final Task<?> task;
+        // The engine's state (see Engine), here rather than in the Task, where it would take a larger object:
+        // the fast engine's continuation and wake-up, the handoff engine's turn (true: the task's).
+        volatile Runnable continuation;
+        volatile boolean resumed;
+        volatile boolean taskTurn;
 
         Step(Task<?> task) {
             super(task.loop, null); // run() is overridden: no callback object needed
