@@ -166,13 +166,8 @@ public final class Aio {
             task.yieldNow();
             return result;
         }
-        LoopFuture<T> future = loop.createFuture();
-        TimerHandle timer = loop.callLater(delay, () -> future.trySetResult(result));
-        try {
-            return future.await();
-        } finally {
-            timer.cancel();
-        }
+        task.sleepUntil(loop.deadline(delay));
+        return result;
     }
 
     // ---- combinators: gather, wait, as_completed, shield, wait_for, timeout, TaskGroup ----------------

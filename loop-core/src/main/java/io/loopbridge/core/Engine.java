@@ -190,7 +190,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
          * thread made the virtual thread runnable, with the same continuation each time. It must not throw.
          */
         static void dispatch(Task<?> task, Runnable continuation) {
-            Runnable own = task.continuation;
+            Runnable own = task.step.continuation;
             if (own != null && continuation != own) {
                 // A virtual thread the coroutine started inherits its scheduler (the JDK's rule for threads
                 // started by virtual threads). It is not the task: it must neither take the task's place in
@@ -199,7 +199,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
                 return;
             }
             boolean first = own == null; // start(), called by the loop's owner
-            task.continuation = continuation;
+            task.step.continuation = continuation;
             if (!task.destroyed) {
                 try {
                     task.loop.scheduling.enqueue(task.step, first);
@@ -218,27 +218,27 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
 
         @Override
         void runStep(Task<?> task) {
-            task.continuation.run(); // mounts the virtual thread on this (the loop's) thread until it parks
+            task.step.continuation.run(); // mounts the virtual thread on this (the loop's) thread until it parks
         }
 
         @Override
         void suspend(Task<?> task) {
-            if (task.resumed) {
+            if (task.step.resumed) {
                 // Woken during its own step (it cancelled the future it awaits): still give up one turn,
                 // queued now, where asyncio queues __wakeup.
-                task.resumed = false;
+                task.step.resumed = false;
                 Thread.yield();
                 return;
             }
             boolean interrupted = false;
-            while (!task.resumed) {
+            while (!task.step.resumed) {
                 if (Thread.interrupted()) {
                     interrupted = true; // park() would return at once, forever: keep it for later
                     continue;
                 }
                 LockSupport.park(task);
             }
-            task.resumed = false;
+            task.step.resumed = false;
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -246,7 +246,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
 
         @Override
         void resume(Task<?> task) {
-            task.resumed = true;
+            task.step.resumed = true;
             if (Thread.currentThread() != task.thread) {
                 LockSupport.unpark(task.thread); // the JDK then calls dispatch() from here
             }
@@ -269,7 +269,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
 
         @Override
         void dropped(Task<?> task) {
-            runOffLoop(task.continuation);
+            runOffLoop(task.step.continuation);
         }
 
         @Override
@@ -281,8 +281,6 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
     // ------------------------------------------------------------------------------------------------
 
     static final class Handoff extends Engine {
-        private static final int LOOP = 0, TASK = 1;
-
         @Override
         String name() {
             return "fallback";
@@ -302,9 +300,8 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
 
         @Override
         void runStep(Task<?> task) {
-            boolean first = task.stepThread == null;
-            task.stepThread = Thread.currentThread();
-            task.turn = TASK;
+            boolean first = task.thread.getState() == Thread.State.NEW;
+            task.step.taskTurn = true;
             if (first) {
                 task.thread.start();
             } else {
@@ -313,7 +310,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
             IdleStrategy idle = task.loop.idle;
             long spinStart = System.nanoTime();
             boolean parked = false;
-            while (task.turn != LOOP) {
+            while (task.step.taskTurn) {
                 parked |= pause(task, idle, spinStart);
             }
             idle.waitEnded(spinStart, parked);
@@ -341,15 +338,15 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
             IdleStrategy idle = task.loop.idle;
             long spinStart = System.nanoTime();
             boolean parked = false;
-            while (task.turn != TASK && !task.destroyed) {
+            while (!task.step.taskTurn && !task.destroyed) {
                 parked |= pause(task, idle, spinStart);
             }
             idle.waitEnded(spinStart, parked);
         }
 
         private static void handBack(Task<?> task) {
-            task.turn = LOOP;
-            LockSupport.unpark(task.stepThread);
+            task.step.taskTurn = false;
+            LockSupport.unpark(task.loop.confinement.thread); // the thread running the loop runs the step
         }
 
         @Override
@@ -376,7 +373,7 @@ abstract sealed class Engine permits Engine.Fast, Engine.Handoff {
 
         @Override
         void unwind(Task<?> task) {
-            task.turn = TASK;
+            task.step.taskTurn = true;
             LockSupport.unpark(task.thread);
         }
 

@@ -39,7 +39,8 @@ public sealed class LoopFuture<T> permits Task, Gather {
      * demand from {@link #cancelMessage} (as CPython does): cancelling a million tasks fills no stack traces.
      */
     private Throwable exception;
-    private String cancelMessage;
+    /** The cancel message; for a pending {@link Task}, that of the cancellation request to deliver. */
+    String cancelMessage;
     /** null, one callback or waiting Task, or an ArrayList of them in registration order. */
     private Object callbacks;
     /** Set while a failure has not been retrieved; reports it if this future is collected first. */

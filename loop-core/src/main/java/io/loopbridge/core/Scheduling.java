@@ -58,9 +58,14 @@ final class Scheduling {
 
     /** A timer running {@code callback} at {@code whenNanos}: {@code callAt}. Loop thread only. */
     TimerHandle addTimer(long whenNanos, Runnable callback) {
+        return addTimer(new TimerHandle(loop, callback, whenNanos));
+    }
+
+    /** {@code t} joins the timer heap: {@code callAt}, for a timer made by this package too. Loop thread only. */
+    <T extends TimerHandle> T addTimer(T t) {
         confinement.checkOpen();
         confinement.checkThread("callAt/callLater", "callSoonThreadsafe(() -> loop.callLater(...))");
-        TimerHandle t = new TimerHandle(loop, callback, whenNanos, timerSequence++);
+        t.sequence = timerSequence++;
         if (debug) {
             debugMode.scheduled(t);
         }

@@ -67,11 +67,13 @@ public final class Task<T> extends LoopFuture<T> {
     /** The ready-queue entry that runs this task's next step; one is ever queued at a time, so it is reused. */
     final Step step;
 
-    /** asyncio's {@code _fut_waiter}: the future this task is suspended on. */
-    private LoopFuture<?> waitingOn;
+    /**
+     * asyncio's {@code _fut_waiter}: the future this task is suspended on, or the {@link Alarm} of its sleep
+     * (until the alarm rings).
+     */
+    private Object waitingOn;
     /** asyncio's {@code _must_cancel}: deliver a cancellation at the next resumption. */
     private boolean mustCancel;
-    private String cancelMessage;
     private int cancelRequests;
     /** Parked in await or sleep (not in a JDK blocking call): resumption is the loop's to give. */
     boolean suspended;
@@ -79,12 +81,6 @@ public final class Task<T> extends LoopFuture<T> {
     private boolean started;
     /** The loop was closed with this task pending: the coroutine is unwound. */
     volatile boolean destroyed;
-
-    // Engine state (see Engine): the fast engine's pending continuation, the handoff engine's turn.
-    volatile Runnable continuation;
-    volatile boolean resumed;
-    volatile int turn;
-    volatile Thread stepThread;
 
     // Intrusive links of the loop's TaskRegistry.
     Task<?> prev, next;
@@ -114,6 +110,11 @@ public final class Task<T> extends LoopFuture<T> {
      */
     static final class Step extends Handle implements Executor {
         final Task<?> task;
+        // The engine's state (see Engine), here rather than in the Task, where it would take a larger object:
+        // the fast engine's continuation and wake-up, the handoff engine's turn (true: the task's).
+        volatile Runnable continuation;
+        volatile boolean resumed;
+        volatile boolean taskTurn;
 
         Step(Task<?> task) {
             super(task.loop, null); // run() is overridden: no callback object needed
@@ -258,6 +259,60 @@ public final class Task<T> extends LoopFuture<T> {
         afterResume();
     }
 
+    /**
+     * {@code await asyncio.sleep(delay)} for a positive delay, until loop time {@code when}. asyncio awaits a
+     * future that a timer completes; here the timer wakes the task itself, so a sleep costs one timer and no
+     * future or callback. Cancelling the task cancels the alarm, and the sleep raises the cancellation, as
+     * cancelling asyncio's future does.
+     */
+    void sleepUntil(long when) {
+        Alarm alarm = loop.scheduling.addTimer(new Alarm(this, when));
+        waitingOn = alarm;
+        if (mustCancel) {
+            // Cancel requested during this step: asyncio cancels the future at once, and the task still gives
+            // up one turn.
+            mustCancel = false;
+            clearOwnInterrupt();
+            cancelAlarm(alarm);
+        }
+        suspended = true;
+        Engine.INSTANCE.suspend(this);
+        afterResume();
+        if (alarm.isCancelled()) {
+            throw new CancellationException(cancelMessage);
+        }
+    }
+
+    /** Wakes the task from its sleep with the alarm cancelled (asyncio: the sleep's future cancelled). */
+    private void cancelAlarm(Alarm alarm) {
+        alarm.cancel();
+        wakeUp();
+    }
+
+    /**
+     * The timer of a sleep: when due it queues its task's next step, which runs in the next iteration, as
+     * asyncio's {@code __wakeup} that the sleep's future schedules when its timer sets it.
+     */
+    static final class Alarm extends TimerHandle {
+        private final Task<?> task;
+
+        Alarm(Task<?> task, long when) {
+            super(task.loop, null, when); // run() is overridden: no callback object needed
+            this.task = task;
+        }
+
+        @Override
+        void run() {
+            task.waitingOn = null; // rung: a cancel() from now on is delivered at the resumption instead
+            task.wakeUp();
+        }
+
+        @Override
+        public String toString() {
+            return "TimerHandle[" + (isCancelled() ? "cancelled" : "sleep of " + task) + "]";
+        }
+    }
+
     /** {@code await sleep(0)}: lets every callback that is ready run, then continues. */
     void yieldNow() {
         suspended = true;
@@ -319,7 +374,12 @@ public final class Task<T> extends LoopFuture<T> {
             return false;
         }
         cancelRequests++;
-        if (waitingOn != null && waitingOn.cancel(message)) {
+        if (waitingOn instanceof Alarm alarm && !alarm.isCancelled()) {
+            cancelMessage = message;
+            cancelAlarm(alarm);
+            return true;
+        }
+        if (waitingOn instanceof LoopFuture<?> future && future.cancel(message)) {
             return true;
         }
         mustCancel = true;
@@ -400,6 +460,7 @@ public final class Task<T> extends LoopFuture<T> {
     @Override
     public String toString() {
         String state = isCancelled() ? "cancelled" : isDone() ? (failed() ? "failed" : "finished")
+                : waitingOn instanceof Alarm ? "pending, sleeping"
                 : waitingOn != null ? "pending, awaiting " + waitingOn.getClass().getSimpleName() : "pending";
         return "Task[" + getName() + ", " + state + "]";
     }

@@ -5,17 +5,16 @@ package io.loopbridge.core;
  * Mirrors {@code asyncio.TimerHandle}. Cancelling removes it from the loop's timer heap at once, so
  * cancelled timers never accumulate.
  */
-public final class TimerHandle extends Handle {
+public sealed class TimerHandle extends Handle permits Task.Alarm {
     final long when;
-    /** Tie-break: timers with equal deadlines run in scheduling order. */
-    final long sequence;
+    /** Tie-break: timers with equal deadlines run in scheduling order; set when the timer joins the heap. */
+    long sequence;
     /** Position in the loop's heap, or -1 when not in it. */
     int heapIndex = -1;
 
-    TimerHandle(EventLoop loop, Runnable callback, long when, long sequence) {
+    TimerHandle(EventLoop loop, Runnable callback, long when) {
         super(loop, callback);
         this.when = when;
-        this.sequence = sequence;
     }
 
     /** The deadline, in {@link EventLoop#time()} nanoseconds: {@code TimerHandle.when()}. Any thread. */

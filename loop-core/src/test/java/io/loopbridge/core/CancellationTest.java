@@ -401,4 +401,68 @@ class CancellationTest {
         });
         assertThat(log).containsExactly("before", "cancelled z");
     }
+
+    /*
+     * async def c():
+     *     asyncio.current_task().cancel("self")
+     *     try: await asyncio.sleep(10)
+     *     except CancelledError as e: log.append(("cancelled at sleep", e.args)); raise
+     * t = create_task(c()); await sleep(0); await sleep(0); t.cancelled()
+     * -> [('cancelled at sleep', ('self',))], True
+     */
+    @Test
+    void aTaskThatCancelledItselfIsCancelledAtItsNextSleep() throws Exception {
+        List<Object> log = new ArrayList<>();
+        Aio.run(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                Aio.currentTask().cancel("self");
+                try {
+                    Aio.sleep(Duration.ofSeconds(10));
+                } catch (CancellationException e) {
+                    log.add("cancelled at sleep " + e.getMessage());
+                    throw e;
+                }
+                return null;
+            });
+            Aio.sleep(Duration.ZERO);
+            Aio.sleep(Duration.ZERO);
+            log.add(t.isCancelled());
+            return null;
+        });
+        assertThat(log).containsExactly("cancelled at sleep self", true);
+    }
+
+    /*
+     * async def c():
+     *     try: await asyncio.sleep(10); log.append("slept")
+     *     except CancelledError as e: log.append(("cancelled", e.args)); raise
+     * t = create_task(c()); await sleep(0); t.cancel("m"); t.uncancel()
+     * await sleep(0); await sleep(0); t.cancelled(), t.cancelling()
+     * -> [('cancelled', ('m',))], True 0: the sleep was woken, withdrawing the request does not put it back
+     */
+    @Test
+    void aSleepWokenByCancelStaysCancelledWhenTheRequestIsWithdrawn() throws Exception {
+        List<Object> log = new ArrayList<>();
+        Aio.run(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                try {
+                    Aio.sleep(Duration.ofSeconds(10));
+                    log.add("slept");
+                } catch (CancellationException e) {
+                    log.add("cancelled " + e.getMessage());
+                    throw e;
+                }
+                return null;
+            });
+            Aio.sleep(Duration.ZERO);
+            t.cancel("m");
+            t.uncancel();
+            Aio.sleep(Duration.ZERO);
+            Aio.sleep(Duration.ZERO);
+            log.add(t.isCancelled());
+            log.add(t.cancelling());
+            return null;
+        });
+        assertThat(log).containsExactly("cancelled m", true, 0);
+    }
 }
