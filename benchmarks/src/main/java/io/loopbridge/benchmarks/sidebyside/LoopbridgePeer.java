@@ -6,6 +6,7 @@ import io.loopbridge.core.Aio;
 import io.loopbridge.core.EventLoop;
 import io.loopbridge.core.LoopFuture;
 import io.loopbridge.core.Task;
+import io.loopbridge.core.spi.IdleStrategy;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -69,13 +70,15 @@ final class LoopbridgePeer implements Peer {
     @Override
     public Result roundTrips(int n) throws Exception {
         long[] nanos = new long[n];
+        long backOffs = IdleStrategy.backOffs();
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             long s = System.nanoTime();
             Bridge.runCoroutineThreadsafe(() -> VALUE, loop).get();
             nanos[i] = System.nanoTime() - s;
         }
-        return Result.rate("round_trips_per_s", n, System.nanoTime() - t0).latenciesMicros(nanos);
+        return Result.rate("round_trips_per_s", n, System.nanoTime() - t0).latenciesMicros(nanos)
+                .put("spin_back_offs", IdleStrategy.backOffs() - backOffs);
     }
 
     @Override
@@ -127,6 +130,7 @@ final class LoopbridgePeer implements Peer {
             threadB = Thread.ofPlatform().name("loopbridge-B").start(loopB::runForever);
         }
         EventLoop a = loop, b = loopB;
+        long backOffs = IdleStrategy.backOffs();
         long nanos = Bridge.runCoroutineThreadsafe(() -> {
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
@@ -136,7 +140,7 @@ final class LoopbridgePeer implements Peer {
             }
             return System.nanoTime() - t0;
         }, a).get();
-        return Result.rate("round_trips_per_s", n, nanos);
+        return Result.rate("round_trips_per_s", n, nanos).put("spin_back_offs", IdleStrategy.backOffs() - backOffs);
     }
 
     @Override

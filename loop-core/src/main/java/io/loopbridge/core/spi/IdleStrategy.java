@@ -7,6 +7,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.RuntimeMXBean;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongPredicate;
 
 /**
@@ -24,9 +25,12 @@ import java.util.function.LongPredicate;
  *   <li>its budget grows (doubles) after a wait that a spin caught, or that a full spin would have caught, and
  *       halves after a wait that outlasted the longest spin: a site whose waits are long stops spinning;</li>
  *   <li>a spinner that finds it was descheduled in the middle of its spin (the clock jumped by more than
- *       {@value #PREEMPTED_NANOS} ns between two polls) has met a machine with no CPU to spare: then no site in
- *       the JVM spins for {@value #BACK_OFF_NANOS} ns — unless a garbage collection ended meanwhile, whose
- *       pause stops every spinner alike and says nothing about the machine;</li>
+ *       {@value #PREEMPTED_NANOS} ns between two polls) asks why. If other processes leave this JVM less than
+ *       one and a half CPUs (a spin pays only while the spinner and the thread that will wake it each have a
+ *       CPU), the machine has none to spare: then no site in the JVM spins for {@value #BACK_OFF_NANOS} ns. A
+ *       gap with CPUs to spare (a garbage collection's pause, a thread of this JVM, the hypervisor) stops
+ *       nothing: a quiet 2-vCPU VM shows several such gaps a second, and a second without spinning after
+ *       each cost 95 % of the bridge's round trips;</li>
  *   <li>with one CPU nothing ever spins.</li>
  * </ul>
  * The longest spin is 50 µs by default, or {@code -Dloopbridge.idleSpinNanos}; {@link #NO_SPIN} parks at once.
@@ -87,8 +91,43 @@ public final class IdleStrategy {
         return false;
     }
 
+    /**
+     * Whether other processes leave this JVM less than one and a half CPUs, over the time since the last time
+     * this was asked (the operating system's counters, read only when a spinner finds a gap). When the
+     * figures are unavailable the answer is yes: back off, as before they were asked. Replaced by tests.
+     */
+    static BooleanSupplier noCpuToSpare = IdleStrategy::noCpuToSpare;
+    /** The operating system's CPU figures are asked at most once per this many nanoseconds. */
+    static final long CPU_WINDOW_NANOS = 100_000_000;
+    private static volatile long cpusAskedAt = System.nanoTime() - CPU_WINDOW_NANOS;
+    private static volatile boolean noCpuToSpareLately;
+
+    private static boolean noCpuToSpare() {
+        long now = System.nanoTime();
+        if (now - cpusAskedAt < CPU_WINDOW_NANOS) {
+            return noCpuToSpareLately; // a shorter window than the counters' ticks would tell nothing
+        }
+        cpusAskedAt = now;
+        boolean answer = askTheOperatingSystem();
+        noCpuToSpareLately = answer;
+        return answer;
+    }
+
+    private static boolean askTheOperatingSystem() {
+        double machine = Collectors.OS.getCpuLoad(); // both: the fraction of all CPUs since the previous call
+        double process = Collectors.OS.getProcessCpuLoad();
+        if (!(machine >= 0 && process >= 0)) {
+            return true;
+        }
+        int cpus = Collectors.OS.getAvailableProcessors();
+        double others = Math.max(0, machine - process) * cpus;
+        return cpus - others < 1.5;
+    }
+
     /** Loaded at the first gap, not by every JVM that loads this class. */
     private static final class Collectors {
+        static final com.sun.management.OperatingSystemMXBean OS = ManagementFactory
+                .getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class);
         static final RuntimeMXBean RUNTIME = ManagementFactory.getRuntimeMXBean();
         static final List<com.sun.management.GarbageCollectorMXBean> BEANS = ManagementFactory
                 .getPlatformMXBeans(com.sun.management.GarbageCollectorMXBean.class);
@@ -194,10 +233,13 @@ public final class IdleStrategy {
         return budgetNanos;
     }
 
-    /** The wait that began at {@code startNanos} found a gap at {@code now}: stop spinning, unless a GC explains it. */
+    /**
+     * The wait that began at {@code startNanos} found a gap at {@code now}: stop spinning if the machine has no CPU
+     * to spare, unless a GC explains the gap.
+     */
     private static void backOff(long startNanos, long now) {
-        if (collectionEndedWithin.test(now - startNanos)) {
-            return; // a collection's pause: not a sign of a busy machine
+        if (collectionEndedWithin.test(now - startNanos) || !noCpuToSpare.getAsBoolean()) {
+            return; // a collection's pause, or CPUs to spare: not a sign of a busy machine
         }
         NO_SPIN_UNTIL.setOpaque(now + BACK_OFF_NANOS);
         BACK_OFFS.increment();
