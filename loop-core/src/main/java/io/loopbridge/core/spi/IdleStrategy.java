@@ -81,8 +81,8 @@ public final class IdleStrategy {
 
     private static boolean collectionEndedWithin(long nanos) {
         long windowMillis = nanos / 1_000_000 + 1; // GcInfo's clock is in milliseconds
-        long uptime = Collectors.RUNTIME.getUptime();
-        for (com.sun.management.GarbageCollectorMXBean gc : Collectors.BEANS) {
+        long uptime = Beans.RUNTIME.getUptime();
+        for (com.sun.management.GarbageCollectorMXBean gc : Beans.BEANS) {
             GcInfo last = gc.getLastGcInfo();
             if (last != null && uptime - last.getEndTime() <= windowMillis) {
                 return true;
@@ -97,6 +97,8 @@ public final class IdleStrategy {
      * figures are unavailable the answer is yes: back off, as before they were asked. Replaced by tests.
      */
     static BooleanSupplier noCpuToSpare = IdleStrategy::noCpuToSpare;
+    /** Fewer CPUs than this left by other processes: the spinner and its waker cannot both have one. */
+    private static final double CPUS_A_SPIN_NEEDS = 1.5;
     /** The operating system's CPU figures are asked at most once per this many nanoseconds. */
     static final long CPU_WINDOW_NANOS = 100_000_000;
     private static volatile long cpusAskedAt = System.nanoTime() - CPU_WINDOW_NANOS;
@@ -114,18 +116,18 @@ public final class IdleStrategy {
     }
 
     private static boolean askTheOperatingSystem() {
-        double machine = Collectors.OS.getCpuLoad(); // both: the fraction of all CPUs since the previous call
-        double process = Collectors.OS.getProcessCpuLoad();
+        double machine = Beans.OS.getCpuLoad(); // both: the fraction of all CPUs since the previous call
+        double process = Beans.OS.getProcessCpuLoad();
         if (!(machine >= 0 && process >= 0)) {
             return true;
         }
-        int cpus = Collectors.OS.getAvailableProcessors();
+        int cpus = Beans.OS.getAvailableProcessors();
         double others = Math.max(0, machine - process) * cpus;
-        return cpus - others < 1.5;
+        return cpus - others < CPUS_A_SPIN_NEEDS;
     }
 
-    /** Loaded at the first gap, not by every JVM that loads this class. */
-    private static final class Collectors {
+    /** The platform beans asked at a gap: loaded at the first gap, not by every JVM that loads this class. */
+    private static final class Beans {
         static final com.sun.management.OperatingSystemMXBean OS = ManagementFactory
                 .getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class);
         static final RuntimeMXBean RUNTIME = ManagementFactory.getRuntimeMXBean();
