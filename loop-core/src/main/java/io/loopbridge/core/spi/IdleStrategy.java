@@ -82,7 +82,7 @@ public final class IdleStrategy {
     private static boolean collectionEndedWithin(long nanos) {
         long windowMillis = nanos / 1_000_000 + 1; // GcInfo's clock is in milliseconds
         long uptime = Beans.RUNTIME.getUptime();
-        for (com.sun.management.GarbageCollectorMXBean gc : Beans.BEANS) {
+        for (com.sun.management.GarbageCollectorMXBean gc : Beans.COLLECTORS) {
             GcInfo last = gc.getLastGcInfo();
             if (last != null && uptime - last.getEndTime() <= windowMillis) {
                 return true;
@@ -131,7 +131,7 @@ public final class IdleStrategy {
         static final com.sun.management.OperatingSystemMXBean OS = ManagementFactory
                 .getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class);
         static final RuntimeMXBean RUNTIME = ManagementFactory.getRuntimeMXBean();
-        static final List<com.sun.management.GarbageCollectorMXBean> BEANS = ManagementFactory
+        static final List<com.sun.management.GarbageCollectorMXBean> COLLECTORS = ManagementFactory
                 .getPlatformMXBeans(com.sun.management.GarbageCollectorMXBean.class);
     }
 
